@@ -1,0 +1,376 @@
+import type { Attributes, Meter } from '@opentelemetry/api';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import {
+  DataPointType,
+  MeterProvider,
+  MetricReader,
+  type Histogram as OtelHistogram,
+  type MetricData,
+} from '@opentelemetry/sdk-metrics';
+import { ConfigurationError } from '../errors/MonitoringError.js';
+import { CellMetricProducer } from './CellMetricProducer.js';
+import type { IMetricsCollector } from './IMetricsCollector.js';
+import { MetricStore, type Labels, type MetricFamily, type MetricKind, type MetricOptions } from './MetricStore.js';
+import { HistogramSeries, SKETCH_RELATIVE_ACCURACY, ValueSeries, bucketQuantile } from './series.js';
+
+export interface MemoryCollectorOptions {
+  /** Most label sets per metric; more go to one overflow series. Default 2000. */
+  maxCardinality?: number;
+  /** Throw on bad records instead of dropping and counting them. Default false. */
+  strict?: boolean;
+  /** Keep a DDSketch per histogram series for percentiles within 1%. Default true. */
+  detailed?: boolean;
+  /**
+   * Create a MeterProvider with this collector as its reader, so it works on its own as in the
+   * seed. Default true; `createMonitoring` passes false and adds the collector to its own provider.
+   */
+  standalone?: boolean;
+  /** Resource of the standalone provider. */
+  resource?: Resource;
+}
+
+/** A histogram series read back: statistics, cumulative buckets and percentiles. */
+export interface HistogramSummary {
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+  /** Cumulative counts per upper bound, `Infinity` last (Prometheus `le` semantics). */
+  readonly buckets: readonly { readonly le: number; readonly count: number }[];
+  readonly p50: number;
+  readonly p90: number;
+  readonly p95: number;
+  readonly p99: number;
+  /** Relative error of the percentiles: 0.01 with a sketch, undefined when interpolated from buckets. */
+  readonly relativeError: number | undefined;
+  /** Any quantile in 0..1. */
+  percentile(q: number): number;
+}
+
+/** One series of a metric read through OTel's collect (any instrument, ours or a library's). */
+export interface SeriesSnapshot {
+  readonly labels: Attributes;
+  /** Counter, up-down counter and gauge value. */
+  readonly value?: number;
+  /** Histogram data. */
+  readonly histogram?: { count: number; sum: number; min?: number | undefined; max?: number | undefined; boundaries: number[]; counts: number[] };
+}
+
+export interface MetricSnapshot {
+  readonly name: string;
+  readonly scope: string;
+  readonly kind: 'sum' | 'gauge' | 'histogram' | 'exponential_histogram';
+  readonly monotonic: boolean;
+  readonly unit: string;
+  readonly description: string;
+  readonly series: readonly SeriesSnapshot[];
+}
+
+const NO_LABELS: Labels = Object.freeze({});
+
+/**
+ * In-memory metrics, as in the seed's `MemoryCollector`, and an OTel `MetricReader`.
+ *
+ * The seed's calls (`incrementCounter`, `recordGauge`, `recordHistogram`, timers) write straight
+ * into in-memory cells: a label lookup and an add, no OTel attribute hashing. The cells reach every
+ * OTel reader through a `MetricProducer` (`collector.producer`), and whatever OTel instruments of
+ * the same MeterProvider record (an instrumentation library's, say) is read back through
+ * `collector.read()`, which is OTel's own `collect()`.
+ *
+ * @example
+ * const collector = new MemoryCollector();
+ * collector.incrementCounter('requests_total', { endpoint: '/api/v1' });
+ * collector.recordGauge('memory_usage_mb', 256.5);
+ * collector.recordHistogram('response_time_ms', 45.2);
+ * collector.getCounterValue('requests_total', { endpoint: '/api/v1' }); // 1
+ * collector.getHistogram('response_time_ms')?.p99;                      // 45.2
+ */
+export class MemoryCollector extends MetricReader implements IMetricsCollector {
+  /** The cells' OTel view; give it to other readers as a `metricProducers` entry. */
+  readonly producer: CellMetricProducer;
+  /** The provider this collector created when standalone, else undefined. */
+  readonly meterProvider: MeterProvider | undefined;
+  private readonly _store: MetricStore;
+  private _meterSource: { getMeter(name: string, version?: string): Meter } | undefined;
+
+  constructor(options: MemoryCollectorOptions = {}) {
+    const store = new MetricStore({
+      ...(options.maxCardinality !== undefined ? { maxCardinality: options.maxCardinality } : {}),
+      ...(options.strict !== undefined ? { strict: options.strict } : {}),
+      sketches: options.detailed ?? true,
+    });
+    const producer = new CellMetricProducer(store);
+    super({ metricProducers: [producer] });
+    this._store = store;
+    this.producer = producer;
+    if (options.standalone ?? true) {
+      this.meterProvider = new MeterProvider({
+        resource: options.resource ?? resourceFromAttributes({ 'service.name': 'unknown_service:node' }),
+        readers: [this],
+      });
+      this._meterSource = this.meterProvider;
+    } else {
+      this.meterProvider = undefined;
+    }
+  }
+
+  /** @internal Called by `createMonitoring` with the provider this collector was added to. */
+  bindMeterProvider(provider: { getMeter(name: string, version?: string): Meter }): void {
+    this._meterSource = provider;
+  }
+
+  /** An OTel meter of the provider this collector reads; what it records shows up in `read()`. */
+  getMeter(name = 'service-infrastructure', version?: string): Meter {
+    if (this._meterSource === undefined) throw new ConfigurationError('meterProvider', undefined, 'a collector attached to a MeterProvider');
+    return this._meterSource.getMeter(name, version);
+  }
+
+  /** Declares a metric ahead of use, with a description, unit or histogram buckets. Throws on bad options. */
+  declare(name: string, kind: MetricKind, options: MetricOptions = {}): void {
+    this._store.declare(name, kind, options);
+  }
+
+  incrementCounter(name: string, labels?: Labels, value = 1): void {
+    if (!(value >= 0) || value === Infinity) {
+      this._store.drop(value < 0 ? 'negative_increment' : 'non_finite', `counter "${name}" got ${value}; counters only go up by finite amounts`);
+      return;
+    }
+    const fam = this._store.family(name, 'counter');
+    if (fam === null) return;
+    (fam.get(labels) as ValueSeries | null)?.add(value);
+  }
+
+  /** Adds a positive or negative delta to an up-down counter (in-flight requests, queue depth). */
+  addUpDownCounter(name: string, delta: number, labels?: Labels): void {
+    if (!Number.isFinite(delta)) {
+      this._store.drop('non_finite', `up-down counter "${name}" got ${delta}`);
+      return;
+    }
+    const fam = this._store.family(name, 'updowncounter');
+    if (fam === null) return;
+    (fam.get(labels) as ValueSeries | null)?.add(delta);
+  }
+
+  recordGauge(name: string, value: number, labels?: Labels): void {
+    if (!Number.isFinite(value)) {
+      this._store.drop('non_finite', `gauge "${name}" got ${value}`);
+      return;
+    }
+    const fam = this._store.family(name, 'gauge');
+    if (fam === null) return;
+    (fam.get(labels) as ValueSeries | null)?.set(value);
+  }
+
+  recordHistogram(name: string, value: number, labels?: Labels): void {
+    if (!Number.isFinite(value)) {
+      this._store.drop('non_finite', `histogram "${name}" got ${value}`);
+      return;
+    }
+    const fam = this._store.family(name, 'histogram');
+    if (fam === null) return;
+    (fam.get(labels) as HistogramSeries | null)?.record(value);
+  }
+
+  /** Starts a timer; the returned function records the elapsed milliseconds in histogram `name` and returns them. */
+  startTimer(name: string, labels?: Labels): () => number {
+    const start = performance.now();
+    let stopped = -1;
+    return () => {
+      if (stopped >= 0) return stopped;
+      stopped = performance.now() - start;
+      this.recordHistogram(name, stopped, labels);
+      return stopped;
+    };
+  }
+
+  /** Runs `fn` and records how long it took (until its promise settles, for async functions). */
+  time<T>(name: string, fn: () => T, labels?: Labels): T {
+    const stop = this.startTimer(name, labels);
+    let result: T;
+    try {
+      result = fn();
+    } catch (err) {
+      stop();
+      throw err;
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+      return (result as unknown as Promise<unknown>).finally(stop) as T;
+    }
+    stop();
+    return result;
+  }
+
+  /** A counter's (or up-down counter's) current value for exactly these labels. */
+  getCounterValue(name: string, labels: Labels = NO_LABELS): number | undefined {
+    const s = this._find(name, labels);
+    return s instanceof ValueSeries ? s.value : undefined;
+  }
+
+  getGaugeValue(name: string, labels: Labels = NO_LABELS): number | undefined {
+    const s = this._find(name, labels);
+    return s instanceof ValueSeries && s.updates > 0 ? s.value : undefined;
+  }
+
+  getHistogram(name: string, labels: Labels = NO_LABELS): HistogramSummary | undefined {
+    const s = this._find(name, labels);
+    return s instanceof HistogramSeries && s.count > 0 ? summarize(s) : undefined;
+  }
+
+  /** Sum of a counter over every label set that includes `match` (e.g. all routes of one method). */
+  sumCounter(name: string, match: Labels = NO_LABELS): number {
+    let total = 0;
+    for (const s of this._series(name)) if (s instanceof ValueSeries && includes(s.attributes, match)) total += s.value;
+    return total;
+  }
+
+  /** Every label set recorded for `name` with its value or histogram summary. */
+  getSeries(name: string): { labels: Attributes; value?: number; histogram?: HistogramSummary }[] {
+    return this._series(name).map((s) =>
+      s instanceof HistogramSeries ? { labels: s.attributes, histogram: summarize(s) } : { labels: s.attributes, value: s.value },
+    );
+  }
+
+  /** Names of the metrics recorded through this collector's own API. */
+  metricNames(): string[] {
+    return [...this._store.families.keys()];
+  }
+
+  /** Dropped records by reason (invalid name, non-finite value, negative increment, ...). */
+  droppedRecords(): Record<string, number> {
+    return this._store.droppedCounts();
+  }
+
+  /**
+   * The seed's snapshot of the collector's own metrics, synchronously: counters and gauges by name
+   * and label key, histograms summarised.
+   */
+  getSnapshot(): {
+    timestamp: number;
+    counters: Record<string, { labels: Attributes; value: number }[]>;
+    gauges: Record<string, { labels: Attributes; value: number }[]>;
+    histograms: Record<string, { labels: Attributes; summary: HistogramSummary }[]>;
+  } {
+    const snap = { timestamp: Date.now(), counters: {}, gauges: {}, histograms: {} } as ReturnType<MemoryCollector['getSnapshot']>;
+    for (const fam of this._store.families.values()) {
+      const all = fam.all();
+      if (all.length === 0) continue;
+      if (fam.kind === 'histogram') {
+        snap.histograms[fam.name] = (all as HistogramSeries[]).map((s) => ({ labels: s.attributes, summary: summarize(s) }));
+      } else {
+        const target = fam.kind === 'gauge' ? snap.gauges : snap.counters;
+        target[fam.name] = (all as ValueSeries[]).map((s) => ({ labels: s.attributes, value: s.value }));
+      }
+    }
+    return snap;
+  }
+
+  /**
+   * Everything the provider's readers would see right now, through OTel's own `collect()`: the
+   * collector's cells and every OTel instrument of the same MeterProvider.
+   */
+  async read(): Promise<MetricSnapshot[]> {
+    const { resourceMetrics } = await this.collect();
+    const out: MetricSnapshot[] = [];
+    for (const sm of resourceMetrics.scopeMetrics) for (const m of sm.metrics) out.push(toSnapshot(sm.scope.name, m));
+    return out;
+  }
+
+  /** One metric from `read()`, by name. */
+  async readMetric(name: string): Promise<MetricSnapshot | undefined> {
+    return (await this.read()).find((m) => m.name === name);
+  }
+
+  protected override async onForceFlush(): Promise<void> {}
+
+  protected override async onShutdown(): Promise<void> {}
+
+  /** @internal The cells, for coordinators that bind series directly. */
+  get store(): MetricStore {
+    return this._store;
+  }
+
+  private _find(name: string, labels: Labels): ValueSeries | HistogramSeries | undefined {
+    const fam = this._store.families.get(name);
+    if (fam === undefined) return undefined;
+    return fam.all().find((s) => sameLabels(s.attributes, labels));
+  }
+
+  private _series(name: string): (ValueSeries | HistogramSeries)[] {
+    const fam: MetricFamily | undefined = this._store.families.get(name);
+    return fam === undefined ? [] : fam.all();
+  }
+}
+
+function sameLabels(attrs: Attributes, labels: Labels): boolean {
+  const keys = Object.keys(labels);
+  if (keys.length !== Object.keys(attrs).length) return false;
+  for (const k of keys) if (attrs[k] !== String(labels[k])) return false;
+  return true;
+}
+
+function includes(attrs: Attributes, match: Labels): boolean {
+  for (const k of Object.keys(match)) if (attrs[k] !== String(match[k])) return false;
+  return true;
+}
+
+/** @internal */
+export function summarize(s: HistogramSeries): HistogramSummary {
+  const buckets: { le: number; count: number }[] = [];
+  let cum = 0;
+  for (let i = 0; i < s.counts.length; i++) {
+    cum += s.counts[i]!;
+    buckets.push({ le: i < s.boundaries.length ? s.boundaries[i]! : Infinity, count: cum });
+  }
+  const percentile = (q: number): number => s.quantile(q);
+  return {
+    count: s.count,
+    sum: s.sum,
+    min: s.min,
+    max: s.max,
+    mean: s.count > 0 ? s.sum / s.count : NaN,
+    buckets,
+    p50: percentile(0.5),
+    p90: percentile(0.9),
+    p95: percentile(0.95),
+    p99: percentile(0.99),
+    relativeError: s.sketch !== null ? SKETCH_RELATIVE_ACCURACY : undefined,
+    percentile,
+  };
+}
+
+function toSnapshot(scope: string, m: MetricData): MetricSnapshot {
+  const base = { name: m.descriptor.name, scope, unit: m.descriptor.unit, description: m.descriptor.description };
+  switch (m.dataPointType) {
+    case DataPointType.SUM:
+      return { ...base, kind: 'sum', monotonic: m.isMonotonic, series: m.dataPoints.map((p) => ({ labels: p.attributes, value: p.value })) };
+    case DataPointType.GAUGE:
+      return { ...base, kind: 'gauge', monotonic: false, series: m.dataPoints.map((p) => ({ labels: p.attributes, value: p.value })) };
+    case DataPointType.HISTOGRAM:
+      return {
+        ...base,
+        kind: 'histogram',
+        monotonic: false,
+        series: m.dataPoints.map((p) => ({ labels: p.attributes, histogram: histogramOf(p.value) })),
+      };
+    default:
+      return {
+        ...base,
+        kind: 'exponential_histogram',
+        monotonic: false,
+        series: m.dataPoints.map((p) => ({
+          labels: p.attributes,
+          histogram: { count: p.value.count, sum: p.value.sum ?? 0, min: p.value.min, max: p.value.max, boundaries: [], counts: [] },
+        })),
+      };
+  }
+}
+
+function histogramOf(h: OtelHistogram): NonNullable<SeriesSnapshot['histogram']> {
+  return { count: h.count, sum: h.sum ?? 0, min: h.min, max: h.max, boundaries: [...h.buckets.boundaries], counts: [...h.buckets.counts] };
+}
+
+/** Quantile of an OTel histogram point by Prometheus' interpolation rule (for `read()` results). */
+export function histogramQuantile(q: number, h: NonNullable<SeriesSnapshot['histogram']>): number {
+  return bucketQuantile(q, h.boundaries, h.counts, h.count);
+}

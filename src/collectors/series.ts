@@ -1,0 +1,97 @@
+import { DDSketch } from '@datadog/sketches-js';
+import type { Attributes, HrTime } from '@opentelemetry/api';
+
+/** Relative accuracy of the DDSketch behind histogram percentiles: p-quantiles are within 1%. */
+export const SKETCH_RELATIVE_ACCURACY = 0.01;
+
+/** @internal One label set of a counter, up-down counter or gauge. */
+export class ValueSeries {
+  value = 0;
+  /** Bumped on every write, so exporters can tell a gauge that was set from one that was not. */
+  updates = 0;
+  constructor(
+    readonly attributes: Attributes,
+    readonly startTime: HrTime,
+  ) {}
+
+  add(delta: number): void {
+    this.value += delta;
+    this.updates++;
+  }
+
+  set(value: number): void {
+    this.value = value;
+    this.updates++;
+  }
+}
+
+/**
+ * @internal One label set of a histogram: bucket counts over fixed boundaries (OTel semantics:
+ * bucket i holds boundaries[i-1] < v <= boundaries[i]), count, sum, min, max, and optionally a
+ * DDSketch for percentiles with a stated relative error.
+ */
+export class HistogramSeries {
+  count = 0;
+  sum = 0;
+  min = Infinity;
+  max = -Infinity;
+  readonly counts: Float64Array;
+  readonly sketch: DDSketch | null;
+
+  constructor(
+    readonly attributes: Attributes,
+    readonly startTime: HrTime,
+    readonly boundaries: Float64Array,
+    withSketch: boolean,
+  ) {
+    this.counts = new Float64Array(boundaries.length + 1);
+    this.sketch = withSketch ? new DDSketch({ relativeAccuracy: SKETCH_RELATIVE_ACCURACY }) : null;
+  }
+
+  record(value: number): void {
+    this.count++;
+    this.sum += value;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    const b = this.boundaries;
+    let lo = 0;
+    let hi = b.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (value > b[mid]!) lo = mid + 1;
+      else hi = mid;
+    }
+    this.counts[lo]!++;
+    if (this.sketch !== null) this.sketch.accept(value);
+  }
+
+  /** The q-quantile (0..1): from the sketch when kept, otherwise interpolated within buckets. */
+  quantile(q: number): number {
+    if (this.count === 0) return NaN;
+    if (q <= 0) return this.min;
+    if (q >= 1) return this.max;
+    if (this.sketch !== null) return clamp(this.sketch.getValueAtQuantile(q), this.min, this.max);
+    return clamp(bucketQuantile(q, this.boundaries, this.counts, this.count), this.min, this.max);
+  }
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** Prometheus' `histogram_quantile` rule: linear interpolation inside the bucket holding rank q*count. */
+export function bucketQuantile(q: number, boundaries: ArrayLike<number>, counts: ArrayLike<number>, count: number): number {
+  const rank = q * count;
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i]!;
+    if (seen + c >= rank && c > 0) {
+      const upper = i < boundaries.length ? boundaries[i]! : Infinity;
+      const lower = i === 0 ? Math.min(0, upper) : boundaries[i - 1]!;
+      if (upper === Infinity) return lower;
+      return lower + ((upper - lower) * (rank - seen)) / c;
+    }
+    seen += c;
+  }
+  return boundaries.length > 0 ? boundaries[boundaries.length - 1]! : NaN;
+}

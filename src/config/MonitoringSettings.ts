@@ -1,0 +1,239 @@
+import { ConfigurationError } from '../errors/MonitoringError.js';
+import { MonitoringMode, isMonitoringMode } from './MonitoringMode.js';
+
+/** The OTLP body encoding. `http/protobuf` is the OTel default. */
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+/** Everything `MonitoringSettings` holds; every field is optional in the overrides. */
+export interface MonitoringSettingsOptions {
+  /** Which coordinator runs. Env `MONITORING_MODE`. Default `EVENT_DRIVEN`, as in the seed. */
+  mode: MonitoringMode;
+  /** Per-phase attributes, percentiles and the recent-record ring. Env `MONITORING_ENABLE_DETAILED_METRICS`. Default true. */
+  enableDetailedMetrics: boolean;
+  /** How many recent phase/operation records (and spans) are kept in memory. Env `MONITORING_MAX_SNAPSHOTS`. Default 1000. */
+  maxSnapshots: number;
+  /** Seconds between background health checks. Env `MONITORING_HEALTH_CHECK_INTERVAL`. Default 30. */
+  healthCheckInterval: number;
+  /** `service.name` resource attribute. Env `OTEL_SERVICE_NAME`. Default `unknown_service:node`. */
+  serviceName: string;
+  /** Extra resource attributes. Env `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k2=v2`). */
+  resourceAttributes: Readonly<Record<string, string>>;
+  /** OTLP/HTTP base URL; `/v1/traces` and `/v1/metrics` are appended. Env `OTEL_EXPORTER_OTLP_ENDPOINT`. Default `http://localhost:4318`. */
+  otlpEndpoint: string;
+  /** OTLP body encoding. Env `OTEL_EXPORTER_OTLP_PROTOCOL`. Default `http/protobuf`. */
+  otlpProtocol: OtlpProtocol;
+  /** Milliseconds between OTLP metric exports. Env `OTEL_METRIC_EXPORT_INTERVAL`. Default 60000. */
+  metricExportInterval: number;
+  /** OTel sampler name. Env `OTEL_TRACES_SAMPLER`. Default `parentbased_always_on`. */
+  tracesSampler: string;
+  /** Sampler argument (ratio, or traces per second for `rate_limited`). Env `OTEL_TRACES_SAMPLER_ARG`. */
+  tracesSamplerArg: number | undefined;
+  /** Prometheus endpoint port; 0 picks a free one. Env `MONITORING_PROMETHEUS_PORT`. Default 9464. */
+  prometheusPort: number;
+  /** Prometheus endpoint host. Env `MONITORING_PROMETHEUS_HOST`. Default `127.0.0.1`. */
+  prometheusHost: string;
+  /** Most label sets one metric keeps before folding the rest into an overflow series. Env `MONITORING_MAX_CARDINALITY`. Default 2000. */
+  maxCardinality: number;
+  /** Capacity of each async event subscriber's queue. Env `MONITORING_EVENT_QUEUE_SIZE`. Default 10000. */
+  eventQueueSize: number;
+  /** Throw on bad records instead of dropping and counting them (for tests). Env `MONITORING_STRICT`. Default false. */
+  strict: boolean;
+}
+
+const DEFAULTS: MonitoringSettingsOptions = {
+  mode: MonitoringMode.EVENT_DRIVEN,
+  enableDetailedMetrics: true,
+  maxSnapshots: 1000,
+  healthCheckInterval: 30,
+  serviceName: 'unknown_service:node',
+  resourceAttributes: {},
+  otlpEndpoint: 'http://localhost:4318',
+  otlpProtocol: 'http/protobuf',
+  metricExportInterval: 60_000,
+  tracesSampler: 'parentbased_always_on',
+  tracesSamplerArg: undefined,
+  prometheusPort: 9464,
+  prometheusHost: '127.0.0.1',
+  maxCardinality: 2000,
+  eventQueueSize: 10_000,
+  strict: false,
+};
+
+/** Samplers accepted in `tracesSampler` (the OTel spec's names plus `rate_limited`). */
+export const TRACES_SAMPLERS = Object.freeze([
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+  'rate_limited',
+  'parentbased_rate_limited',
+] as const);
+
+type EnvReader = (env: NodeJS.ProcessEnv, name: string) => unknown;
+type Spec = readonly [key: keyof MonitoringSettingsOptions, env: string, read: EnvReader];
+
+const str: EnvReader = (env, name) => env[name];
+const lower: EnvReader = (env, name) => env[name]?.trim().toLowerCase();
+const mode: EnvReader = (env, name) => env[name]?.trim().toLowerCase().replace(/-/g, '_');
+const num: EnvReader = (env, name) => {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  if (Number.isNaN(n)) throw new ConfigurationError(name, raw, 'a number');
+  return n;
+};
+const bool: EnvReader = (env, name) => {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigurationError(name, env[name], 'true or false');
+};
+const attrs: EnvReader = (env, name) => {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const out: Record<string, string> = {};
+  for (const pair of raw.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigurationError(name, raw, 'comma-separated key=value pairs');
+    out[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
+  }
+  return out;
+};
+
+const ENV: readonly Spec[] = [
+  ['mode', 'MONITORING_MODE', mode],
+  ['enableDetailedMetrics', 'MONITORING_ENABLE_DETAILED_METRICS', bool],
+  ['maxSnapshots', 'MONITORING_MAX_SNAPSHOTS', num],
+  ['healthCheckInterval', 'MONITORING_HEALTH_CHECK_INTERVAL', num],
+  ['serviceName', 'OTEL_SERVICE_NAME', str],
+  ['resourceAttributes', 'OTEL_RESOURCE_ATTRIBUTES', attrs],
+  ['otlpEndpoint', 'OTEL_EXPORTER_OTLP_ENDPOINT', str],
+  ['otlpProtocol', 'OTEL_EXPORTER_OTLP_PROTOCOL', lower],
+  ['metricExportInterval', 'OTEL_METRIC_EXPORT_INTERVAL', num],
+  ['tracesSampler', 'OTEL_TRACES_SAMPLER', lower],
+  ['tracesSamplerArg', 'OTEL_TRACES_SAMPLER_ARG', num],
+  ['prometheusPort', 'MONITORING_PROMETHEUS_PORT', num],
+  ['prometheusHost', 'MONITORING_PROMETHEUS_HOST', str],
+  ['maxCardinality', 'MONITORING_MAX_CARDINALITY', num],
+  ['eventQueueSize', 'MONITORING_EVENT_QUEUE_SIZE', num],
+  ['strict', 'MONITORING_STRICT', bool],
+];
+
+/** The environment variable behind each setting, for docs and error messages. */
+export const SETTINGS_ENV: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(ENV.map(([key, name]) => [key, name])),
+);
+
+/**
+ * Monitoring configuration, built like the seed's `BaseSettings`: defaults, then environment
+ * variables, then explicit overrides. Validated once and frozen; a bad value throws a
+ * `ConfigurationError` naming the field (or env var) and the value.
+ *
+ * @example
+ * const settings = new MonitoringSettings({ mode: MonitoringMode.DIRECT, serviceName: 'checkout' });
+ * settings.maxSnapshots; // 1000 unless MONITORING_MAX_SNAPSHOTS says otherwise
+ */
+export class MonitoringSettings implements Readonly<MonitoringSettingsOptions> {
+  readonly mode!: MonitoringMode;
+  readonly enableDetailedMetrics!: boolean;
+  readonly maxSnapshots!: number;
+  readonly healthCheckInterval!: number;
+  readonly serviceName!: string;
+  readonly resourceAttributes!: Readonly<Record<string, string>>;
+  readonly otlpEndpoint!: string;
+  readonly otlpProtocol!: OtlpProtocol;
+  readonly metricExportInterval!: number;
+  readonly tracesSampler!: string;
+  readonly tracesSamplerArg!: number | undefined;
+  readonly prometheusPort!: number;
+  readonly prometheusHost!: string;
+  readonly maxCardinality!: number;
+  readonly eventQueueSize!: number;
+  readonly strict!: boolean;
+
+  constructor(overrides: Partial<MonitoringSettingsOptions> = {}, env: NodeJS.ProcessEnv = process.env) {
+    const merged: Record<string, unknown> = { ...DEFAULTS };
+    const source: Record<string, string> = {};
+    for (const [key, name, read] of ENV) {
+      const value = read(env, name);
+      if (value !== undefined) {
+        merged[key] = value;
+        source[key] = name;
+      }
+    }
+    for (const [key, value] of Object.entries(overrides)) {
+      if (!(key in DEFAULTS)) throw new ConfigurationError(key, value, `one of ${Object.keys(DEFAULTS).join(', ')}`);
+      if (value !== undefined) {
+        merged[key] = value;
+        delete source[key];
+      }
+    }
+    validate(merged as unknown as MonitoringSettingsOptions, (key) => source[key] ?? key);
+    Object.assign(this, merged, { resourceAttributes: Object.freeze({ ...(merged['resourceAttributes'] as object) }) });
+    Object.freeze(this);
+  }
+
+  /** A copy with some fields changed, validated like the original. */
+  with(overrides: Partial<MonitoringSettingsOptions>): MonitoringSettings {
+    const current: Partial<MonitoringSettingsOptions> = { ...this };
+    return new MonitoringSettings({ ...current, ...overrides }, {});
+  }
+
+  /** A plain object of every field (for logs and `/debug` pages). */
+  toJSON(): MonitoringSettingsOptions {
+    return { ...this };
+  }
+}
+
+function validate(s: MonitoringSettingsOptions, name: (key: string) => string): void {
+  const int = (key: keyof MonitoringSettingsOptions, min: number, max = Number.MAX_SAFE_INTEGER): void => {
+    const v = s[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new ConfigurationError(name(key), v, `an integer from ${min} to ${max}`);
+    }
+  };
+  if (!isMonitoringMode(s.mode)) throw new ConfigurationError(name('mode'), s.mode, `one of ${Object.values(MonitoringMode).join(', ')}`);
+  if (typeof s.enableDetailedMetrics !== 'boolean') throw new ConfigurationError(name('enableDetailedMetrics'), s.enableDetailedMetrics, 'a boolean');
+  if (typeof s.strict !== 'boolean') throw new ConfigurationError(name('strict'), s.strict, 'a boolean');
+  int('maxSnapshots', 1, 10_000_000);
+  if (typeof s.healthCheckInterval !== 'number' || !(s.healthCheckInterval > 0) || !Number.isFinite(s.healthCheckInterval)) {
+    throw new ConfigurationError(name('healthCheckInterval'), s.healthCheckInterval, 'a positive number of seconds');
+  }
+  if (typeof s.serviceName !== 'string' || s.serviceName.trim() === '') throw new ConfigurationError(name('serviceName'), s.serviceName, 'a non-empty string');
+  if (typeof s.resourceAttributes !== 'object' || s.resourceAttributes === null) {
+    throw new ConfigurationError(name('resourceAttributes'), s.resourceAttributes, 'an object of string values');
+  }
+  for (const [k, v] of Object.entries(s.resourceAttributes)) {
+    if (typeof v !== 'string') throw new ConfigurationError(`${name('resourceAttributes')}.${k}`, v, 'a string');
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(s.otlpEndpoint);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigurationError(name('otlpEndpoint'), s.otlpEndpoint, 'an http(s) URL');
+  }
+  if (s.otlpProtocol !== 'http/protobuf' && s.otlpProtocol !== 'http/json') {
+    throw new ConfigurationError(name('otlpProtocol'), s.otlpProtocol, 'http/protobuf or http/json');
+  }
+  int('metricExportInterval', 1, 24 * 3600_000);
+  if (!(TRACES_SAMPLERS as readonly string[]).includes(s.tracesSampler)) {
+    throw new ConfigurationError(name('tracesSampler'), s.tracesSampler, `one of ${TRACES_SAMPLERS.join(', ')}`);
+  }
+  if (s.tracesSamplerArg !== undefined) {
+    const arg = s.tracesSamplerArg;
+    const ratio = s.tracesSampler.includes('traceidratio');
+    if (typeof arg !== 'number' || !Number.isFinite(arg) || arg < 0 || (ratio && arg > 1)) {
+      throw new ConfigurationError(name('tracesSamplerArg'), arg, ratio ? 'a ratio from 0 to 1' : 'a non-negative number');
+    }
+  }
+  int('prometheusPort', 0, 65535);
+  if (typeof s.prometheusHost !== 'string' || s.prometheusHost === '') throw new ConfigurationError(name('prometheusHost'), s.prometheusHost, 'a host name or address');
+  int('maxCardinality', 1, 1_000_000);
+  int('eventQueueSize', 1, 10_000_000);
+}

@@ -1,0 +1,307 @@
+import { SpanStatusCode, context, trace, type Attributes, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { MonitoringMode } from '../config/MonitoringMode.js';
+import { MonitoringSettings } from '../config/MonitoringSettings.js';
+import type { MemoryCollector } from '../collectors/MemoryCollector.js';
+import type { MetricFamily } from '../collectors/MetricStore.js';
+import type { HistogramSeries, ValueSeries } from '../collectors/series.js';
+import { createTelemetry, type Telemetry } from '../export/telemetry.js';
+import { once, withTimeout } from '../internal/timeout.js';
+import type { RecentSpanStore } from '../tracing/RecentSpanStore.js';
+import type {
+  IPerformanceCoordinator,
+  PerformanceRecord,
+  PerformanceSnapshot,
+  PhaseHandle,
+  TimingStats,
+} from './IPerformanceCoordinator.js';
+
+export interface CoordinatorOptions {
+  /** Defaults to `new MonitoringSettings({ mode })` for the coordinator's own mode. */
+  settings?: MonitoringSettings;
+  /** Where spans go. Without one the coordinator builds (and owns) providers from the settings. */
+  tracerProvider?: TracerProvider;
+  /** Where phase durations go. Required together with `tracerProvider`. */
+  collector?: MemoryCollector;
+  /** In-memory span store to read back in `recentSpans()`, when the caller built the providers. */
+  spanStore?: RecentSpanStore;
+}
+
+/** Histogram of phase durations, label `phase`. */
+export const PHASE_DURATION_METRIC = 'performance_phase_duration_seconds';
+/** Counter of failed phases, label `phase`. */
+export const PHASE_ERRORS_METRIC = 'performance_phase_errors_total';
+/** Histogram of operation durations, label `operation`. */
+export const OPERATION_DURATION_METRIC = 'performance_operation_duration_seconds';
+/** Histogram of `recordMetric` values, label `metric`. */
+export const METRIC_VALUE_METRIC = 'performance_metric_value';
+
+/** @internal */
+export class Phase implements PhaseHandle {
+  /** -1 while running, then the duration in ms. */
+  durationMs = -1;
+
+  constructor(
+    readonly name: string,
+    readonly span: Span,
+    /** performance.now() at start when the span does not time itself (not recording), else 0. */
+    readonly startedAt: number,
+    private readonly _owner: DirectPerformanceCoordinator,
+  ) {}
+
+  get traceId(): string {
+    return this.span.spanContext().traceId;
+  }
+
+  get spanId(): string {
+    return this.span.spanContext().spanId;
+  }
+
+  end(attributes?: Attributes): number {
+    return this.durationMs >= 0 ? this.durationMs : this._owner._endPhase(this, attributes, undefined);
+  }
+
+  fail(error: unknown, attributes?: Attributes): number {
+    return this.durationMs >= 0 ? this.durationMs : this._owner._endPhase(this, attributes, error ?? new Error('phase failed'));
+  }
+
+  run<T>(fn: () => T): T {
+    return context.with(trace.setSpan(context.active(), this.span), fn);
+  }
+}
+
+class RingRecord implements PerformanceRecord {
+  kind: 'phase' | 'operation' = 'phase';
+  name = '';
+  durationMs = 0;
+  timestamp = 0;
+  status: 'ok' | 'error' = 'ok';
+  traceId: string | undefined = undefined;
+  spanId: string | undefined = undefined;
+}
+
+/**
+ * The seed's `DirectPerformanceCoordinator`: in-memory performance tracking with immediate metric
+ * availability. A phase is an OTel span (a child of the active span, so `measure` nests through
+ * AsyncLocalStorage), its duration lands in the `performance_phase_duration_seconds` histogram,
+ * and the last `maxSnapshots` records are kept in a ring for `getSnapshot()`.
+ *
+ * @example
+ * const coordinator = new DirectPerformanceCoordinator();
+ * await coordinator.measure('checkout', async () => {
+ *   const phase = coordinator.startPhase('load-cart');
+ *   await loadCart();
+ *   phase.end();
+ * });
+ * coordinator.getSnapshot().phases['load-cart']?.p95Ms;
+ */
+export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
+  readonly mode: MonitoringMode = MonitoringMode.DIRECT;
+  readonly settings: MonitoringSettings;
+  readonly collector: MemoryCollector;
+  protected readonly _tracer: Tracer;
+  protected readonly _detailed: boolean;
+  private readonly _telemetry: Telemetry | undefined;
+  private readonly _spanStore: RecentSpanStore | undefined;
+  private readonly _phaseFamily: MetricFamily;
+  private readonly _errorFamily: MetricFamily;
+  private readonly _operationFamily: MetricFamily;
+  private readonly _metricFamily: MetricFamily;
+  private readonly _phaseSeries = new Map<string, HistogramSeries>();
+  private readonly _ring: RingRecord[] = [];
+  private _ringNext = 0;
+  private readonly _ringSize: number;
+  private _closed = false;
+  readonly shutdown: (timeoutMs?: number) => Promise<void>;
+
+  constructor(options: CoordinatorOptions = {}) {
+    this.settings = options.settings ?? new MonitoringSettings({ mode: this.defaultMode() });
+    if (options.tracerProvider !== undefined && options.collector !== undefined) {
+      this._telemetry = undefined;
+      this._tracer = options.tracerProvider.getTracer('service-infrastructure', '0.1.0');
+      this.collector = options.collector;
+      this._spanStore = options.spanStore;
+    } else {
+      this._telemetry = createTelemetry(this.settings);
+      this._tracer = this._telemetry.tracerProvider.getTracer('service-infrastructure', '0.1.0');
+      this.collector = this._telemetry.collector;
+      this._spanStore = this._telemetry.spanStore;
+    }
+    this._detailed = this.settings.enableDetailedMetrics;
+    this._ringSize = this._detailed ? this.settings.maxSnapshots : 0;
+    const store = this.collector.store;
+    this._phaseFamily = store.declare(PHASE_DURATION_METRIC, 'histogram', { description: 'Duration of performance phases.', unit: 's' });
+    this._errorFamily = store.declare(PHASE_ERRORS_METRIC, 'counter', { description: 'Performance phases that ended in error.', unit: '1' });
+    this._operationFamily = store.declare(OPERATION_DURATION_METRIC, 'histogram', { description: 'Duration of recorded operations.', unit: 's' });
+    this._metricFamily = store.declare(METRIC_VALUE_METRIC, 'histogram', { description: 'Values passed to recordMetric, by metric.' });
+    const shutdown = once(async (timeoutMs: number) => {
+      this._closed = true;
+      if (this._telemetry !== undefined) await this._telemetry.shutdown(timeoutMs);
+    });
+    this.shutdown = (timeoutMs = 10_000) => shutdown(timeoutMs);
+  }
+
+  /** The mode a default-constructed coordinator of this class runs in. */
+  protected defaultMode(): MonitoringMode {
+    return MonitoringMode.DIRECT;
+  }
+
+  startPhase(name: string, attributes?: Attributes): PhaseHandle {
+    const span = this._tracer.startSpan(name, this._detailed && attributes !== undefined ? { attributes } : undefined);
+    const phase = new Phase(name, span, span.isRecording() ? 0 : performance.now(), this);
+    this._onPhaseStart(phase, attributes);
+    return phase;
+  }
+
+  measure<T>(name: string, fn: (phase: PhaseHandle) => T, attributes?: Attributes): T {
+    const phase = this.startPhase(name, attributes);
+    let result: T;
+    try {
+      result = context.with(trace.setSpan(context.active(), phase.span), fn, undefined, phase);
+    } catch (err) {
+      phase.fail(err);
+      throw err;
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+      return (result as unknown as Promise<unknown>).then(
+        (value) => {
+          phase.end();
+          return value;
+        },
+        (err: unknown) => {
+          phase.fail(err);
+          throw err;
+        },
+      ) as T;
+    }
+    phase.end();
+    return result;
+  }
+
+  recordOperation(name: string, durationMs: number, attributes?: Attributes): void {
+    if (!Number.isFinite(durationMs) || durationMs < 0) {
+      this.collector.store.drop('invalid_duration', `operation "${name}" got duration ${durationMs}`);
+      return;
+    }
+    (this._operationFamily.get({ operation: name }) as HistogramSeries | null)?.record(durationMs / 1000);
+    if (this._ringSize > 0) this._remember('operation', name, durationMs, 'ok', undefined);
+    this._onOperation(name, durationMs, attributes);
+  }
+
+  recordMetric(name: string, value: number, attributes?: Attributes): void {
+    if (!Number.isFinite(value)) {
+      this.collector.store.drop('non_finite', `metric "${name}" got ${value}`);
+      return;
+    }
+    (this._metricFamily.get({ metric: name }) as HistogramSeries | null)?.record(value);
+    this._onMetric(name, value, attributes);
+  }
+
+  getSnapshot(): PerformanceSnapshot {
+    const errors = new Map<string, number>();
+    for (const s of this._errorFamily.all() as ValueSeries[]) errors.set(String(s.attributes['phase']), s.value);
+    return {
+      timestamp: Date.now(),
+      mode: this.mode,
+      phases: statsOf(this._phaseFamily, 'phase', 1000, errors),
+      operations: statsOf(this._operationFamily, 'operation', 1000, undefined),
+      metrics: statsOf(this._metricFamily, 'metric', 1, undefined),
+      recent: this._recent(),
+    };
+  }
+
+  /** Ended spans held in memory (the last `maxSnapshots`), when this coordinator has a span store. */
+  recentSpans(): ReadableSpan[] {
+    return this._spanStore?.spans() ?? [];
+  }
+
+  async forceFlush(timeoutMs = 10_000): Promise<void> {
+    if (this._telemetry !== undefined && !this._closed) await withTimeout(this._telemetry.forceFlush(timeoutMs), timeoutMs, 'forceFlush');
+  }
+
+  /** @internal Ends a phase: span end, histogram, ring, hook. */
+  _endPhase(phase: Phase, attributes: Attributes | undefined, error: unknown): number {
+    const span = phase.span;
+    if (error !== undefined) {
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    }
+    if (attributes !== undefined && this._detailed) span.setAttributes(attributes);
+    span.end();
+    const duration = (span as unknown as ReadableSpan).duration;
+    const ms = phase.startedAt === 0 && duration !== undefined && duration[0] >= 0
+      ? duration[0] * 1e3 + duration[1] / 1e6
+      : performance.now() - phase.startedAt;
+    phase.durationMs = ms;
+    let series = this._phaseSeries.get(phase.name);
+    if (series === undefined) {
+      const s = this._phaseFamily.get({ phase: phase.name }) as HistogramSeries | null;
+      if (s !== null) {
+        series = s;
+        if (this._phaseSeries.size < this.settings.maxCardinality) this._phaseSeries.set(phase.name, s);
+      }
+    }
+    series?.record(ms / 1000);
+    if (error !== undefined) (this._errorFamily.get({ phase: phase.name }) as ValueSeries | null)?.add(1);
+    if (this._ringSize > 0) this._remember('phase', phase.name, ms, error === undefined ? 'ok' : 'error', span);
+    this._onPhaseEnd(phase, ms, error, attributes);
+    return ms;
+  }
+
+  /** Hooks for the event-driven subclass; no-ops here. */
+  protected _onPhaseStart(_phase: Phase, _attributes: Attributes | undefined): void {}
+  protected _onPhaseEnd(_phase: Phase, _durationMs: number, _error: unknown, _attributes: Attributes | undefined): void {}
+  protected _onOperation(_name: string, _durationMs: number, _attributes: Attributes | undefined): void {}
+  protected _onMetric(_name: string, _value: number, _attributes: Attributes | undefined): void {}
+
+  private _remember(kind: 'phase' | 'operation', name: string, ms: number, status: 'ok' | 'error', span: Span | undefined): void {
+    let rec = this._ring[this._ringNext];
+    if (rec === undefined) {
+      rec = new RingRecord();
+      this._ring[this._ringNext] = rec;
+    }
+    this._ringNext = this._ringNext + 1 === this._ringSize ? 0 : this._ringNext + 1;
+    rec.kind = kind;
+    rec.name = name;
+    rec.durationMs = ms;
+    rec.status = status;
+    const end = span !== undefined ? (span as unknown as ReadableSpan).endTime : undefined;
+    rec.timestamp = end !== undefined && end[0] > 0 ? end[0] * 1e3 + Math.floor(end[1] / 1e6) : Date.now();
+    if (span !== undefined) {
+      const ctx = span.spanContext();
+      rec.traceId = ctx.traceId;
+      rec.spanId = ctx.spanId;
+    } else {
+      const active = trace.getSpanContext(context.active());
+      rec.traceId = active?.traceId;
+      rec.spanId = active?.spanId;
+    }
+  }
+
+  private _recent(): PerformanceRecord[] {
+    const n = this._ring.length;
+    const start = n < this._ringSize ? 0 : this._ringNext;
+    const out: PerformanceRecord[] = [];
+    for (let i = 0; i < n; i++) out.push(Object.freeze({ ...this._ring[(start + i) % n]! }));
+    return out;
+  }
+}
+
+function statsOf(fam: MetricFamily, label: string, scale: number, errors: Map<string, number> | undefined): Record<string, TimingStats> {
+  const out: Record<string, TimingStats> = {};
+  for (const s of fam.all() as HistogramSeries[]) {
+    if (s.count === 0) continue;
+    const name = String(s.attributes[label] ?? 'overflow');
+    const stats: TimingStats = {
+      count: s.count,
+      errors: errors?.get(name) ?? 0,
+      totalMs: s.sum * scale,
+      minMs: s.min * scale,
+      maxMs: s.max * scale,
+      meanMs: (s.sum / s.count) * scale,
+      ...(s.sketch !== null ? { p50Ms: s.quantile(0.5) * scale, p95Ms: s.quantile(0.95) * scale, p99Ms: s.quantile(0.99) * scale } : {}),
+    };
+    out[name] = stats;
+  }
+  return out;
+}

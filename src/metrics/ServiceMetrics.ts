@@ -1,0 +1,109 @@
+import type { MemoryCollector } from '../collectors/MemoryCollector.js';
+import type { MetricFamily } from '../collectors/MetricStore.js';
+import type { HistogramSeries, ValueSeries } from '../collectors/series.js';
+
+/** Names of the metrics `ServiceMetrics` records (Prometheus/OTel conventions: base units, `_total`). */
+export const SERVICE_METRICS = Object.freeze({
+  requests: 'http_server_requests_total',
+  duration: 'http_server_request_duration_seconds',
+  errors: 'http_server_errors_total',
+  inFlight: 'http_server_active_requests',
+  cacheRequests: 'cache_requests_total',
+  cacheHitRatio: 'cache_hit_ratio',
+});
+
+export interface RequestRecord {
+  method: string;
+  /** The route template (`/users/:id`), never the raw path, to keep cardinality bounded. */
+  route: string;
+  statusCode: number;
+  durationMs: number;
+}
+
+/**
+ * The seed's application metrics for a service: request count, response time, error rate,
+ * in-flight requests and cache hit ratio, recorded into a `MemoryCollector` under the names in
+ * `SERVICE_METRICS`. A 5xx response counts as an error.
+ *
+ * @example
+ * const metrics = new ServiceMetrics(monitoring.collector);
+ * const done = metrics.startRequest('GET', '/users/:id');
+ * // ... handle the request
+ * done(200);
+ * metrics.recordCacheHit('users');
+ * metrics.errorRate(); // errors / requests so far
+ */
+export class ServiceMetrics {
+  private readonly _requests: MetricFamily;
+  private readonly _duration: MetricFamily;
+  private readonly _errors: MetricFamily;
+  private readonly _inFlight: MetricFamily;
+  private readonly _cache: MetricFamily;
+  private readonly _hitRatio: MetricFamily;
+
+  constructor(private readonly _collector: MemoryCollector) {
+    const store = _collector.store;
+    this._requests = store.declare(SERVICE_METRICS.requests, 'counter', { description: 'HTTP requests handled.', unit: '1' });
+    this._duration = store.declare(SERVICE_METRICS.duration, 'histogram', { description: 'HTTP request duration.', unit: 's' });
+    this._errors = store.declare(SERVICE_METRICS.errors, 'counter', { description: 'HTTP requests answered with a 5xx status.', unit: '1' });
+    this._inFlight = store.declare(SERVICE_METRICS.inFlight, 'updowncounter', { description: 'HTTP requests being handled now.', unit: '1' });
+    this._cache = store.declare(SERVICE_METRICS.cacheRequests, 'counter', { description: 'Cache lookups by result (hit or miss).', unit: '1' });
+    this._hitRatio = store.declare(SERVICE_METRICS.cacheHitRatio, 'gauge', { description: 'Cache hits / lookups since start.', unit: '1' });
+  }
+
+  /** Counts one finished request. */
+  recordRequest(record: RequestRecord): void {
+    const labels = { method: record.method, route: record.route, status_code: record.statusCode };
+    (this._requests.get(labels) as ValueSeries | null)?.add(1);
+    if (Number.isFinite(record.durationMs) && record.durationMs >= 0) {
+      (this._duration.get({ method: record.method, route: record.route }) as HistogramSeries | null)?.record(record.durationMs / 1000);
+    }
+    if (record.statusCode >= 500) (this._errors.get({ method: record.method, route: record.route }) as ValueSeries | null)?.add(1);
+  }
+
+  /** Marks a request in flight; the returned function records it with its status code. */
+  startRequest(method: string, route: string): (statusCode: number) => void {
+    const start = performance.now();
+    const inFlight = this._inFlight.get(undefined) as ValueSeries | null;
+    inFlight?.add(1);
+    let done = false;
+    return (statusCode: number) => {
+      if (done) return;
+      done = true;
+      inFlight?.add(-1);
+      this.recordRequest({ method, route, statusCode, durationMs: performance.now() - start });
+    };
+  }
+
+  recordCacheHit(cache = 'default'): void {
+    this._cacheResult(cache, 'hit');
+  }
+
+  recordCacheMiss(cache = 'default'): void {
+    this._cacheResult(cache, 'miss');
+  }
+
+  /** Hits / (hits + misses) of one cache since start; NaN before the first lookup. */
+  cacheHitRatio(cache = 'default'): number {
+    const hits = this._collector.getCounterValue(SERVICE_METRICS.cacheRequests, { cache, result: 'hit' }) ?? 0;
+    const misses = this._collector.getCounterValue(SERVICE_METRICS.cacheRequests, { cache, result: 'miss' }) ?? 0;
+    return hits + misses === 0 ? NaN : hits / (hits + misses);
+  }
+
+  /** 5xx responses / requests since start, over every route; NaN before the first request. */
+  errorRate(): number {
+    const total = this._collector.sumCounter(SERVICE_METRICS.requests);
+    return total === 0 ? NaN : this._collector.sumCounter(SERVICE_METRICS.errors) / total;
+  }
+
+  /** Requests being handled now. */
+  inFlight(): number {
+    return this._collector.getCounterValue(SERVICE_METRICS.inFlight) ?? 0;
+  }
+
+  private _cacheResult(cache: string, result: 'hit' | 'miss'): void {
+    (this._cache.get({ cache, result }) as ValueSeries | null)?.add(1);
+    const ratio = this.cacheHitRatio(cache);
+    if (!Number.isNaN(ratio)) (this._hitRatio.get({ cache }) as ValueSeries | null)?.set(ratio);
+  }
+}

@@ -1,0 +1,121 @@
+import { diag, metrics, propagation, trace, type Meter, type Tracer } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { MonitoringSettings, type MonitoringSettingsOptions } from '../config/MonitoringSettings.js';
+import { IMetricsCollector } from '../collectors/IMetricsCollector.js';
+import type { MemoryCollector } from '../collectors/MemoryCollector.js';
+import { IPerformanceCoordinator } from '../coordinators/IPerformanceCoordinator.js';
+import { PerformanceCoordinatorFactory, type CustomCoordinator } from '../coordinators/PerformanceCoordinatorFactory.js';
+import { EventBus } from '../events/EventBus.js';
+import { createTelemetry, type TelemetryOptions } from '../export/telemetry.js';
+import { once } from '../internal/timeout.js';
+import { ServiceRegistry } from '../registry/ServiceRegistry.js';
+import { IEventBus, IMonitoringSettings } from '../registry/tokens.js';
+import type { RecentSpanStore } from '../tracing/RecentSpanStore.js';
+
+export interface CreateMonitoringOptions extends TelemetryOptions {
+  /** The coordinator for `CUSTOM` mode: a class or a factory receiving the dependencies. */
+  coordinator?: CustomCoordinator;
+  /** A bus to use instead of a new one. */
+  events?: EventBus;
+  /** A registry to fill instead of a new one. */
+  registry?: ServiceRegistry;
+  /**
+   * Install the tracer and meter providers and the W3C propagators as OTel's globals, so
+   * instrumentation libraries and `trace.getTracer()` use them. Default true; undone by `shutdown()`.
+   */
+  registerGlobal?: boolean;
+}
+
+/** Everything `createMonitoring` wired together. */
+export interface Monitoring {
+  readonly settings: MonitoringSettings;
+  readonly coordinator: IPerformanceCoordinator;
+  readonly collector: MemoryCollector;
+  readonly events: EventBus;
+  readonly registry: ServiceRegistry;
+  readonly tracerProvider: NodeTracerProvider;
+  readonly meterProvider: MeterProvider;
+  /** The last `maxSnapshots` ended spans, in memory. */
+  readonly spanStore: RecentSpanStore;
+  getTracer(name?: string, version?: string): Tracer;
+  getMeter(name?: string, version?: string): Meter;
+  /** Flushes spans and metrics to every exporter and drains async event subscribers. */
+  forceFlush(timeoutMs?: number): Promise<void>;
+  /** Flushes and stops everything; safe to call twice. */
+  shutdown(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Wires OTel tracer and meter providers, the `MemoryCollector`, the coordinator for the mode, the
+ * event bus and the registry into one handle.
+ *
+ * @example
+ * const monitoring = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName: 'checkout' });
+ * monitoring.coordinator.measure('handle-order', () => handle(order));
+ * monitoring.collector.incrementCounter('orders_total', { region: 'eu' });
+ * await monitoring.shutdown();
+ */
+export function createMonitoring(
+  settings: MonitoringSettings | Partial<MonitoringSettingsOptions> = {},
+  options: CreateMonitoringOptions = {},
+): Monitoring {
+  const resolved = settings instanceof MonitoringSettings ? settings : new MonitoringSettings(settings);
+  const telemetry = createTelemetry(resolved, options);
+  const events = options.events ?? new EventBus({ queueSize: resolved.eventQueueSize });
+  const coordinator = PerformanceCoordinatorFactory.create(
+    resolved,
+    { tracerProvider: telemetry.tracerProvider, collector: telemetry.collector, events, spanStore: telemetry.spanStore },
+    options.coordinator,
+  );
+  const registry = options.registry ?? new ServiceRegistry();
+  registry
+    .register(IMonitoringSettings, { useValue: resolved })
+    .register(IPerformanceCoordinator, { useValue: coordinator })
+    .register(IMetricsCollector, { useValue: telemetry.collector })
+    .register(IEventBus, { useValue: events });
+
+  const registerGlobal = options.registerGlobal ?? true;
+  let ownsGlobals = false;
+  if (registerGlobal) {
+    const tracerOk = trace.setGlobalTracerProvider(telemetry.tracerProvider);
+    const meterOk = metrics.setGlobalMeterProvider(telemetry.meterProvider);
+    propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+    ownsGlobals = tracerOk && meterOk;
+    if (!ownsGlobals) diag.debug('[service-infrastructure] OTel globals were already set; this monitoring instance is not global');
+  }
+
+  const shutdown = once(async (timeoutMs: number = 10_000) => {
+    try {
+      await coordinator.forceFlush(timeoutMs).catch(() => undefined);
+      await events.shutdown(Math.min(timeoutMs, 5000));
+      await coordinator.shutdown(timeoutMs).catch(() => undefined);
+      await telemetry.shutdown(timeoutMs);
+    } finally {
+      if (ownsGlobals) {
+        trace.disable();
+        metrics.disable();
+        propagation.disable();
+      }
+    }
+  });
+
+  return {
+    settings: resolved,
+    coordinator,
+    collector: telemetry.collector,
+    events,
+    registry,
+    tracerProvider: telemetry.tracerProvider,
+    meterProvider: telemetry.meterProvider,
+    spanStore: telemetry.spanStore,
+    getTracer: (name = 'service-infrastructure', version?: string) => telemetry.tracerProvider.getTracer(name, version),
+    getMeter: (name = 'service-infrastructure', version?: string) => telemetry.meterProvider.getMeter(name, version),
+    async forceFlush(timeoutMs = 10_000) {
+      await events.flush(timeoutMs);
+      await telemetry.forceFlush(timeoutMs);
+    },
+    shutdown: (timeoutMs?: number) => shutdown(timeoutMs ?? 10_000),
+  };
+}

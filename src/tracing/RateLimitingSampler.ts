@@ -1,0 +1,44 @@
+import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
+import { SamplingDecision, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
+import { ConfigurationError } from '../errors/MonitoringError.js';
+
+/**
+ * Samples at most `tracesPerSecond` new traces per second (a token bucket refilled continuously,
+ * holding at most one second's worth). Metrics are recorded for sampled-out requests all the same:
+ * only spans are skipped. Wrap it in `ParentBasedSampler` so child spans follow their root.
+ *
+ * @example
+ * new ParentBasedSampler({ root: new RateLimitingSampler(10) });
+ */
+export class RateLimitingSampler implements Sampler {
+  private _tokens: number;
+  private _last: number;
+
+  constructor(
+    readonly tracesPerSecond: number,
+    private readonly _now: () => number = () => performance.now(),
+  ) {
+    if (typeof tracesPerSecond !== 'number' || !(tracesPerSecond >= 0) || !Number.isFinite(tracesPerSecond)) {
+      throw new ConfigurationError('tracesPerSecond', tracesPerSecond, 'a non-negative number');
+    }
+    this._tokens = Math.max(tracesPerSecond, 1) === 1 ? Math.min(tracesPerSecond, 1) : tracesPerSecond;
+    this._last = this._now();
+  }
+
+  shouldSample(_context: Context, _traceId: string, _name: string, _kind: SpanKind, _attributes: Attributes, _links: Link[]): SamplingResult {
+    const now = this._now();
+    const rate = this.tracesPerSecond;
+    // The bucket holds one second of traces, and at least one, so rates under 1/s still sample.
+    this._tokens = Math.min(Math.max(rate, 1), this._tokens + ((now - this._last) / 1000) * rate);
+    this._last = now;
+    if (this._tokens >= 1) {
+      this._tokens -= 1;
+      return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+    }
+    return { decision: SamplingDecision.NOT_RECORD };
+  }
+
+  toString(): string {
+    return `RateLimitingSampler{${this.tracesPerSecond}/s}`;
+  }
+}
