@@ -20,5 +20,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 npm run build --silent
-npx tsc -p tsconfig.json --noEmit
+npx tsc -p tsconfig.test.json
 exec npx vitest run "$@"

@@ -108,13 +108,15 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
       await withTimeout(Promise.all([tracerProvider.forceFlush(), meterProvider.forceFlush()]).then(() => undefined), timeoutMs, 'forceFlush');
     },
     shutdown(timeoutMs = 10_000) {
+      // Shutdown never throws and never hangs past its timeout: an exporter whose collector is
+      // down keeps retrying, but the application exits on time (what was not sent is lost then).
       down ??= withTimeout(
         Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]).then((results) => {
           for (const r of results) if (r.status === 'rejected') diag.warn(`[service-infrastructure] shutdown: ${String(r.reason)}`);
         }),
         timeoutMs,
-        'shutdown',
-      );
+        'telemetry shutdown',
+      ).catch((err: unknown) => diag.warn(`[service-infrastructure] ${String((err as Error).message ?? err)}`));
       return down;
     },
   };

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, MonitoringMode, MonitoringSettings } from '../../src/index.js';
+
+describe('MonitoringSettings', () => {
+  it('has the seed defaults', () => {
+    const s = new MonitoringSettings({}, {});
+    expect(s.mode).toBe(MonitoringMode.EVENT_DRIVEN);
+    expect(s.enableDetailedMetrics).toBe(true);
+    expect(s.maxSnapshots).toBe(1000);
+    expect(s.healthCheckInterval).toBe(30);
+    expect(s.serviceName).toBe('unknown_service:node');
+    expect(s.otlpEndpoint).toBe('http://localhost:4318');
+  });
+
+  it('reads the environment, and explicit overrides win over it', () => {
+    const env = {
+      MONITORING_MODE: 'direct',
+      MONITORING_ENABLE_DETAILED_METRICS: 'false',
+      MONITORING_MAX_SNAPSHOTS: '50',
+      MONITORING_HEALTH_CHECK_INTERVAL: '5',
+      OTEL_SERVICE_NAME: 'checkout',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,team=payments',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    };
+    const s = new MonitoringSettings({ maxSnapshots: 7 }, env);
+    expect(s.mode).toBe(MonitoringMode.DIRECT);
+    expect(s.enableDetailedMetrics).toBe(false);
+    expect(s.maxSnapshots).toBe(7);
+    expect(s.healthCheckInterval).toBe(5);
+    expect(s.serviceName).toBe('checkout');
+    expect(s.otlpEndpoint).toBe('http://collector:4318');
+    expect(s.resourceAttributes).toEqual({ 'deployment.environment': 'prod', team: 'payments' });
+    expect(s.tracesSampler).toBe('parentbased_traceidratio');
+    expect(s.tracesSamplerArg).toBe(0.25);
+  });
+
+  it('accepts the mode in any case and with dashes', () => {
+    expect(new MonitoringSettings({}, { MONITORING_MODE: 'Event-Driven' }).mode).toBe('event_driven');
+  });
+
+  it('is frozen', () => {
+    const s = new MonitoringSettings({}, {});
+    expect(Object.isFrozen(s)).toBe(true);
+    expect(() => {
+      (s as { maxSnapshots: number }).maxSnapshots = 3;
+    }).toThrow(TypeError);
+  });
+
+  it.each([
+    [{ mode: 'fast' }, 'mode', '"fast"'],
+    [{ maxSnapshots: -1 }, 'maxSnapshots', '-1'],
+    [{ maxSnapshots: 1.5 }, 'maxSnapshots', '1.5'],
+    [{ healthCheckInterval: 0 }, 'healthCheckInterval', '0'],
+    [{ otlpEndpoint: 'collector:4318' }, 'otlpEndpoint', '"collector:4318"'],
+    [{ tracesSampler: 'sometimes' }, 'tracesSampler', '"sometimes"'],
+    [{ prometheusPort: 70000 }, 'prometheusPort', '70000'],
+  ])('rejects %o naming the field and value', (overrides, field, shown) => {
+    let err: unknown;
+    try {
+      new MonitoringSettings(overrides as never, {});
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect((err as ConfigurationError).code).toBe('SI_ERR_CONFIG');
+    expect((err as Error).message).toContain(field);
+    expect((err as Error).message).toContain(shown);
+  });
+
+  it('names the environment variable when the bad value came from it', () => {
+    expect(() => new MonitoringSettings({}, { MONITORING_MAX_SNAPSHOTS: 'lots' })).toThrow(/MONITORING_MAX_SNAPSHOTS.*"lots"/);
+    expect(() => new MonitoringSettings({}, { MONITORING_MODE: 'fast' })).toThrow(/MONITORING_MODE.*"fast"/);
+    expect(() => new MonitoringSettings({}, { MONITORING_ENABLE_DETAILED_METRICS: 'maybe' })).toThrow(/MONITORING_ENABLE_DETAILED_METRICS/);
+  });
+
+  it('rejects unknown fields', () => {
+    expect(() => new MonitoringSettings({ maxSnapshot: 3 } as never, {})).toThrow(/maxSnapshot/);
+  });
+
+  it('with() returns a validated copy', () => {
+    const s = new MonitoringSettings({ serviceName: 'a' }, {});
+    const t = s.with({ mode: MonitoringMode.DISABLED });
+    expect(t.serviceName).toBe('a');
+    expect(t.mode).toBe('disabled');
+    expect(() => s.with({ maxSnapshots: 0 })).toThrow(ConfigurationError);
+  });
+});
