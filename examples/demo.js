@@ -1,0 +1,69 @@
+// The quick-start demo: a small HTTP service instrumented by service-infrastructure in DIRECT mode
+// (everything in memory, nothing else to install). `npm start` runs it; Ctrl-C stops it.
+//
+//   GET /orders      handles a fake order in nested phases (validate, reserve stock, charge)
+//   GET /snapshot    the coordinator's snapshot: per-phase count, mean, p50/p95/p99, recent records
+//   GET /metrics-json  every metric the collector holds
+import { createServer } from 'node:http';
+import { MonitoringMode, ServiceMetrics, createMonitoring } from 'service-infrastructure';
+
+const monitoring = createMonitoring({
+  mode: process.env.MONITORING_MODE ?? MonitoringMode.DIRECT,
+  serviceName: process.env.OTEL_SERVICE_NAME ?? 'demo-shop',
+});
+const { coordinator, collector } = monitoring;
+const http = new ServiceMetrics(collector);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function handleOrder() {
+  return coordinator.measure('order', async (phase) => {
+    await coordinator.measure('validate', () => sleep(1 + Math.random() * 2));
+    await coordinator.measure('reserve-stock', () => sleep(2 + Math.random() * 5));
+    const paid = await coordinator.measure('charge-card', async () => {
+      await sleep(3 + Math.random() * 10);
+      return Math.random() > 0.05;
+    });
+    if (Math.random() < 0.7) http.recordCacheHit('catalog');
+    else http.recordCacheMiss('catalog');
+    collector.incrementCounter('orders_total', { outcome: paid ? 'paid' : 'declined' });
+    return { traceId: phase.traceId, paid };
+  });
+}
+
+const routes = {
+  '/orders': async () => [200, await handleOrder()],
+  '/snapshot': async () => [200, coordinator.getSnapshot()],
+  '/metrics-json': async () => [200, collector.getSnapshot()],
+};
+
+const server = createServer(async (req, res) => {
+  const route = routes[req.url ?? ''] ? req.url : 'unknown';
+  const done = http.startRequest(req.method ?? 'GET', route);
+  const handler = routes[req.url ?? ''];
+  const [status, body] = handler ? await handler() : [404, { error: 'not found', routes: Object.keys(routes) }];
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body, null, 2));
+  done(status);
+});
+
+// Some traffic of its own, so there is something to look at straight away.
+const traffic = setInterval(() => void handleOrder(), 200);
+traffic.unref();
+
+server.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1', () => {
+  const { port } = server.address();
+  const base = `http://127.0.0.1:${port}`;
+  console.log(`demo-shop listening on ${base} (mode ${monitoring.settings.mode})`);
+  console.log(`  ${base}/orders        place an order (nested phases, spans with trace ids)`);
+  console.log(`  ${base}/snapshot      per-phase timings with p50/p95/p99 and the recent records`);
+  console.log(`  ${base}/metrics-json  every metric the collector holds`);
+});
+
+async function stop() {
+  clearInterval(traffic);
+  server.close();
+  await monitoring.shutdown(2000);
+  process.exit(0);
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
