@@ -102,8 +102,10 @@ export class ServiceMetrics {
   }
 
   private _cacheResult(cache: string, result: 'hit' | 'miss'): void {
-    (this._cache.get({ cache, result }) as ValueSeries | null)?.add(1);
-    const ratio = this.cacheHitRatio(cache);
-    if (!Number.isNaN(ratio)) (this._hitRatio.get({ cache }) as ValueSeries | null)?.set(ratio);
+    const hits = this._cache.get({ cache, result: 'hit' }) as ValueSeries | null;
+    const misses = this._cache.get({ cache, result: 'miss' }) as ValueSeries | null;
+    if (hits === null || misses === null) return;
+    (result === 'hit' ? hits : misses).add(1);
+    (this._hitRatio.get({ cache }) as ValueSeries | null)?.set(hits.value / (hits.value + misses.value));
   }
 }
