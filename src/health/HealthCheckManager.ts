@@ -16,14 +16,17 @@ import type {
   HealthReport,
 } from './types.js';
 
-/** Names of the observable gauges a manager registers. */
+/**
+ * Names of the observable gauges a manager registers, in the Prometheus style the rest of the SDK
+ * uses (base units, unit suffix), so `/metrics` and OTLP show the same names.
+ */
 export const HEALTH_METRICS = Object.freeze({
   /** Per check: 1 healthy, 0.5 degraded, 0 unhealthy. Attributes `check`, `category`, `critical`. */
-  checkStatus: 'health.check.status',
-  /** Per check: duration of the latest run, in milliseconds. */
-  checkDuration: 'health.check.duration',
+  checkStatus: 'health_check_status',
+  /** Per check: duration of the latest run, in seconds. */
+  checkDuration: 'health_check_duration_seconds',
   /** The aggregate over every check: 1 healthy, 0.5 degraded, 0 unhealthy. */
-  status: 'health.status',
+  status: 'health_status',
 } as const);
 
 /** Gauge value of each status: ordered so that `min()` over checks is the worst. */
@@ -149,7 +152,7 @@ export class HealthCheckManager implements IHealthCheck {
     });
     const durationGauge = this._meter.createObservableGauge(HEALTH_METRICS.checkDuration, {
       description: 'Duration of the latest run of each health check',
-      unit: 'ms',
+      unit: 's',
     });
     const overallGauge = this._meter.createObservableGauge(HEALTH_METRICS.status, {
       description: 'Aggregate health of the service: 1 healthy, 0.5 degraded, 0 unhealthy',
@@ -162,7 +165,7 @@ export class HealthCheckManager implements IHealthCheck {
         const last = entry.last;
         if (last === undefined) continue;
         result.observe(statusGauge, HEALTH_STATUS_VALUE[last.status], entry.attributes);
-        result.observe(durationGauge, last.durationMs, entry.attributes);
+        result.observe(durationGauge, last.durationMs / 1000, entry.attributes);
       }
       if (this._systemStatus !== undefined) result.observe(overallGauge, HEALTH_STATUS_VALUE[this._systemStatus]);
     };

@@ -257,7 +257,8 @@ describe('HealthCheckManager', () => {
     expect(values).toEqual({ db: 1, disk: 0.5, queue: 0 });
     expect(status!.series.find((s) => s.labels['check'] === 'disk')?.labels).toEqual({ check: 'disk', category: 'system', critical: 'false' });
     const duration = await collector.readMetric(HEALTH_METRICS.checkDuration);
-    expect(duration?.unit).toBe('ms');
+    expect(duration?.unit).toBe('s');
+    expect(duration?.series.every((p) => (p.value ?? -1) >= 0 && (p.value ?? 1) < 1)).toBe(true);
     expect(duration?.series).toHaveLength(3);
     const overall = await collector.readMetric(HEALTH_METRICS.status);
     expect(overall?.series[0]?.value).toBe(0);
