@@ -300,6 +300,7 @@ export class HealthCheckManager implements IHealthCheck {
     if (this._timer !== undefined || this._shutdown !== undefined) return;
     this._timer = setInterval(() => void this.refresh(), this._intervalMs);
     this._timer.unref();
+    if (this._entries.size > 0) void this.refresh();
   }
 
   /** Stops background runs; `checkHealth()` keeps working on demand. */

@@ -313,3 +313,23 @@ describe('HealthCheckManager', () => {
     expect(() => m.registerCheck('late', () => true)).toThrow(ConfigurationError);
   });
 });
+
+describe('HealthCheckManager.start', () => {
+  it('runs every registered check once when started, then every interval', async () => {
+    vi.useFakeTimers();
+    const m = new HealthCheckManager({ background: false, intervalSeconds: 10 });
+    managers.push(m);
+    const calls = { a: 0, b: 0 };
+    m.registerCheck('a', () => ++calls.a > 0);
+    m.registerCheck('b', () => ++calls.b > 0);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(calls).toEqual({ a: 0, b: 0 });
+    m.start();
+    m.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toEqual({ a: 1, b: 1 });
+    expect(m.status).toBe('healthy');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(calls).toEqual({ a: 2, b: 2 });
+  });
+});
