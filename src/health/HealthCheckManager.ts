@@ -1,6 +1,6 @@
 import { metrics, type Attributes, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
 import type { MonitoringSettings } from '../config/MonitoringSettings.js';
-import { ConfigurationError } from '../errors/MonitoringError.js';
+import { ConfigurationError, TimeoutError } from '../errors/MonitoringError.js';
 import type { EventBus } from '../events/EventBus.js';
 import type { HealthStatus } from '../events/types.js';
 import { reportOnce } from '../internal/report.js';
@@ -426,7 +426,7 @@ export class HealthCheckManager implements IHealthCheck {
       clearTimeout(timer);
       if (outcome === TIMED_OUT) {
         timedOut = true;
-        controller.abort(new Error(`health check "${e.name}" timed out after ${e.timeoutMs} ms`));
+        controller.abort(new TimeoutError(`health check "${e.name}"`, e.timeoutMs));
         result = { status: 'unhealthy', reason: `timed out after ${e.timeoutMs} ms` };
       } else {
         result = outcome;

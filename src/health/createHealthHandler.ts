@@ -172,7 +172,14 @@ function entryOf(c: CheckReport): HealthCheckEntry {
 }
 
 function send(res: ServerResponse, req: IncomingMessage, code: number, body: HealthResponseBody, type: string): void {
-  const text = JSON.stringify(body);
+  let text: string;
+  try {
+    text = JSON.stringify(body);
+  } catch (err) {
+    // A checker's details that JSON cannot hold (a cycle, a BigInt) must not take /health down.
+    reportOnce('health-http-json', `health details could not be serialised: ${String((err as Error)?.message ?? err)}`);
+    text = JSON.stringify({ status: body.status, output: 'check details could not be serialised' });
+  }
   res.statusCode = code;
   res.setHeader('content-type', type);
   res.setHeader('cache-control', 'no-store');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryCollector } from '../../src/collectors/MemoryCollector.js';
-import { ConfigurationError } from '../../src/errors/MonitoringError.js';
+import { ConfigurationError, TimeoutError } from '../../src/errors/MonitoringError.js';
 import { EventBus } from '../../src/events/EventBus.js';
 import type { MonitoringEvent } from '../../src/events/types.js';
 import { HEALTH_METRICS, HealthCheckManager } from '../../src/health/HealthCheckManager.js';
@@ -77,7 +77,8 @@ describe('HealthCheckManager', () => {
     const run = m.checkComponent('hangs');
     await vi.advanceTimersByTimeAsync(100);
     expect((await run)?.status).toBe('unhealthy');
-    expect(String((aborted as Error).message)).toContain('timed out after 100 ms');
+    expect(aborted).toBeInstanceOf(TimeoutError);
+    expect((aborted as TimeoutError).message).toBe('health check "hangs" did not finish within 100 ms');
   });
 
   it('does not call a checker again while its timed-out run is still pending', async () => {

@@ -123,6 +123,18 @@ describe('createHealthHandler', () => {
     expect(await other.text()).toBe('app');
   });
 
+  it('still answers when a check reports details JSON cannot serialise', async () => {
+    const m = new HealthCheckManager({ background: false });
+    managers.push(m);
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    m.registerCheck('odd', () => ({ status: 'unhealthy', details: cyclic }));
+    const base = await serve(createHealthHandler(m, { showDetails: true }));
+    const res = await fetch(`${base}/health`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: 'fail', output: 'check details could not be serialised' });
+  });
+
   it('rejects bad options at setup', () => {
     const { m } = setup();
     expect(() => createHealthHandler(m, { basePath: 'health' })).toThrow(ConfigurationError);
