@@ -19,8 +19,10 @@ afterEach(async () => {
   for (const m of managers.splice(0)) await m.shutdown(100);
 });
 
-function recordEvents(bus: EventBus): MonitoringEvent[] {
-  const seen: MonitoringEvent[] = [];
+type HealthEvent = Extract<MonitoringEvent, { type: `health.${string}` }>;
+
+function recordEvents(bus: EventBus): HealthEvent[] {
+  const seen: HealthEvent[] = [];
   bus.subscribe('health.*', (e) => {
     seen.push(e);
   });

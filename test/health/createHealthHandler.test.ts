@@ -5,6 +5,10 @@ import { ConfigurationError } from '../../src/errors/MonitoringError.js';
 import { HealthCheckManager } from '../../src/health/HealthCheckManager.js';
 import { HEALTH_MEDIA_TYPE, createHealthHandler, type HealthHandlerOptions } from '../../src/health/createHealthHandler.js';
 
+/** Response bodies are checked field by field below. */
+type Json = any;
+const json = async (res: Response): Promise<Json> => res.json();
+
 const servers: Server[] = [];
 const managers: HealthCheckManager[] = [];
 
@@ -41,7 +45,7 @@ describe('createHealthHandler', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe(HEALTH_MEDIA_TYPE);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    let body = await res.json();
+    let body = await json(res);
     expect(body).toMatchObject({ status: 'warn', serviceId: 'checkout', version: '1' });
     expect(body.checks.db[0]).toMatchObject({ componentId: 'db', componentType: 'component', status: 'pass', observedValue: 2, observedUnit: 'ms', critical: true, consecutiveFailures: 0 });
     expect(body.checks.disk[0]).toMatchObject({ status: 'warn', output: 'free space on / 8% <= 10%', componentType: 'system', critical: false });
@@ -50,7 +54,7 @@ describe('createHealthHandler', () => {
     state.db = 'unhealthy';
     res = await fetch(`${base}/health`);
     expect(res.status).toBe(503);
-    body = await res.json();
+    body = await json(res);
     expect(body.status).toBe('fail');
     expect(body.checks.db[0]).toMatchObject({ status: 'fail', output: 'password authentication failed for user "app"', consecutiveFailures: 1 });
     expect(typeof body.checks.db[0].lastSuccess).toBe('string');
@@ -62,15 +66,15 @@ describe('createHealthHandler', () => {
     state.db = 'unhealthy';
     const live = await fetch(`${base}/health/live`);
     expect(live.status).toBe(200);
-    expect(Object.keys((await live.json()).checks)).toEqual(['process']);
+    expect(Object.keys((await json(live)).checks)).toEqual(['process']);
     const ready = await fetch(`${base}/health/ready?verbose=1`);
     expect(ready.status).toBe(503);
-    expect(Object.keys((await ready.json()).checks)).toEqual(['db']);
+    expect(Object.keys((await json(ready)).checks)).toEqual(['db']);
     const storage = await fetch(`${base}/health/storage/`);
     expect(storage.status).toBe(503);
     const missing = await fetch(`${base}/health/nope`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ status: 'fail', output: 'no such health group' });
+    expect(await json(missing)).toEqual({ status: 'fail', output: 'no such health group' });
   });
 
   it('reports live as pass and ready over every check when no check is tagged', async () => {
@@ -81,15 +85,15 @@ describe('createHealthHandler', () => {
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
     const ready = await fetch(`${base}/health/ready`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toEqual({ status: 'fail' });
+    expect(await json(ready)).toEqual({ status: 'fail' });
   });
 
   it('hides details from callers the showDetails function rejects', async () => {
     const { handler } = setup({ showDetails: (req) => req.headers.authorization === 'Bearer s3cret' });
     const base = await serve(handler);
-    const anonymous = await (await fetch(`${base}/health`)).json();
+    const anonymous = await json(await fetch(`${base}/health`));
     expect(anonymous).toEqual({ status: 'warn' });
-    const authorised = await (await fetch(`${base}/health`, { headers: { authorization: 'Bearer s3cret' } })).json();
+    const authorised = await json(await fetch(`${base}/health`, { headers: { authorization: 'Bearer s3cret' } }));
     expect(Object.keys(authorised.checks).sort()).toEqual(['db', 'disk', 'process']);
   });
 
@@ -132,7 +136,7 @@ describe('createHealthHandler', () => {
     const base = await serve(createHealthHandler(m, { showDetails: true }));
     const res = await fetch(`${base}/health`);
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: 'fail', output: 'check details could not be serialised' });
+    expect(await json(res)).toEqual({ status: 'fail', output: 'check details could not be serialised' });
   });
 
   it('rejects bad options at setup', () => {
