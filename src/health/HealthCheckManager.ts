@@ -246,7 +246,7 @@ export class HealthCheckManager implements IHealthCheck {
     if (this._background) {
       this.start();
       // A check registered after start is run at once, so readiness does not wait a full interval.
-      void this._run(entry);
+      void this._run(entry).then(() => this._updateSystem(this._aggregate(this._entries.values())));
     }
     return this;
   }
@@ -284,7 +284,8 @@ export class HealthCheckManager implements IHealthCheck {
     const fresh = options?.fresh === true;
     const now = Date.now();
     if (!fresh) {
-      // The whole report is reused while every result in it is fresh: a cached read allocates nothing.
+      // The whole report is reused while every result in it is fresh: a cached read costs one
+      // Date.now() and the returned promise.
       if (group === undefined) {
         if (this._snapshot !== undefined && now < this._snapshotExpires) return Promise.resolve(this._snapshot);
       } else {
