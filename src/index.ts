@@ -76,7 +76,6 @@ export { ServiceMetrics, SERVICE_METRICS } from './metrics/ServiceMetrics.js';
 export type { RequestRecord } from './metrics/ServiceMetrics.js';
 
 export { IHealthCheck } from './health/IHealthCheck.js';
-export type { HealthReport } from './health/IHealthCheck.js';
 
 export { RecentSpanStore } from './tracing/RecentSpanStore.js';
 export { RateLimitingSampler } from './tracing/RateLimitingSampler.js';
@@ -86,3 +85,50 @@ export type { Telemetry, TelemetryOptions } from './export/telemetry.js';
 
 export { createMonitoring } from './monitoring/createMonitoring.js';
 export type { CreateMonitoringOptions, Monitoring } from './monitoring/createMonitoring.js';
+
+// Health monitoring (issue 3): manager, checkers, HTTP endpoints.
+export { HEALTH_METRICS, HEALTH_STATUS_VALUE, HealthCheckManager } from './health/HealthCheckManager.js';
+export type { CheckHealthOptions, HealthCheckManagerOptions } from './health/HealthCheckManager.js';
+export { createHealthCheckManager } from './health/createHealthCheckManager.js';
+export type { HealthMonitoringHandle } from './health/createHealthCheckManager.js';
+export { HEALTH_MEDIA_TYPE, IETF_STATUS, createHealthHandler, toHealthResponse } from './health/createHealthHandler.js';
+export type { HealthCheckEntry, HealthHandler, HealthHandlerOptions, HealthResponseBody } from './health/createHealthHandler.js';
+export type {
+  CheckOptions,
+  CheckReport,
+  HealthCategory,
+  HealthCheckFunction,
+  HealthCheckResult,
+  HealthChecker,
+  HealthReport,
+  IetfHealthStatus,
+} from './health/types.js';
+export type { Thresholds } from './health/thresholds.js';
+export type { CollectorReader, ValueSource } from './health/sources.js';
+export { ComponentHealthChecker } from './health/checkers/ComponentHealthChecker.js';
+export { CacheHealthChecker } from './health/checkers/CacheHealthChecker.js';
+export type { CacheHealthCheckerOptions, CacheLike, CacheStats } from './health/checkers/CacheHealthChecker.js';
+export { ConnectionPoolHealthChecker } from './health/checkers/ConnectionPoolHealthChecker.js';
+export type { ConnectionPoolHealthCheckerOptions, PoolLike, PoolStats } from './health/checkers/ConnectionPoolHealthChecker.js';
+export { RateLimiterHealthChecker } from './health/checkers/RateLimiterHealthChecker.js';
+export type { RateLimiterHealthCheckerOptions, RateLimiterLike, RateLimiterStats } from './health/checkers/RateLimiterHealthChecker.js';
+export { MemoryHealthChecker } from './health/checkers/MemoryHealthChecker.js';
+export type { MemoryHealthCheckerOptions } from './health/checkers/MemoryHealthChecker.js';
+export { EventLoopHealthChecker } from './health/checkers/EventLoopHealthChecker.js';
+export type { EventLoopHealthCheckerOptions } from './health/checkers/EventLoopHealthChecker.js';
+export { DiskSpaceHealthChecker } from './health/checkers/DiskSpaceHealthChecker.js';
+export type { DiskSpaceHealthCheckerOptions } from './health/checkers/DiskSpaceHealthChecker.js';
+export { HttpHealthChecker } from './health/checkers/HttpHealthChecker.js';
+export type { HttpHealthCheckerOptions } from './health/checkers/HttpHealthChecker.js';
+export { LatencyHealthChecker } from './health/checkers/LatencyHealthChecker.js';
+export type { LatencyHealthCheckerOptions } from './health/checkers/LatencyHealthChecker.js';
+export { ErrorRateHealthChecker } from './health/checkers/ErrorRateHealthChecker.js';
+export type { ErrorRateHealthCheckerOptions } from './health/checkers/ErrorRateHealthChecker.js';
+export { BacklogHealthChecker } from './health/checkers/BacklogHealthChecker.js';
+export type { BacklogHealthCheckerOptions } from './health/checkers/BacklogHealthChecker.js';
+export { SlaHealthChecker } from './health/checkers/SlaHealthChecker.js';
+export type { SlaHealthCheckerOptions } from './health/checkers/SlaHealthChecker.js';
+export { ThroughputHealthChecker } from './health/checkers/ThroughputHealthChecker.js';
+export type { ThroughputHealthCheckerOptions } from './health/checkers/ThroughputHealthChecker.js';
+export { DataConsistencyHealthChecker } from './health/checkers/DataConsistencyHealthChecker.js';
+export type { DataConsistencyHealthCheckerOptions, InvariantOutcome } from './health/checkers/DataConsistencyHealthChecker.js';

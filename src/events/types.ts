@@ -43,6 +43,12 @@ export interface HealthCheckCompletedEvent extends BaseEvent<'health.check.compl
   readonly status: HealthStatus;
   readonly durationMs: number;
   readonly details: Readonly<Record<string, unknown>>;
+  /** The check's category (`component`, `system`, `business`). */
+  readonly category?: string | undefined;
+  /** Whether the check's failure makes the system unhealthy. */
+  readonly critical?: boolean | undefined;
+  /** Why the check is not healthy. */
+  readonly reason?: string | undefined;
 }
 
 export interface HealthStatusChangedEvent extends BaseEvent<'health.status.changed'> {
@@ -50,6 +56,8 @@ export interface HealthStatusChangedEvent extends BaseEvent<'health.status.chang
   readonly check: string;
   readonly previous: HealthStatus | 'unknown';
   readonly current: HealthStatus;
+  /** Why the new status is not healthy (for a check), when known. */
+  readonly reason?: string | undefined;
 }
 
 export interface HealthComponentDegradedEvent extends BaseEvent<'health.component.degraded'> {

@@ -1,11 +1,7 @@
-import type { HealthStatus } from '../events/types.js';
 import { createToken } from '../registry/Token.js';
+import type { HealthReport } from './types.js';
 
-/** The overall result of a health check run. */
-export interface HealthReport {
-  readonly status: HealthStatus;
-  readonly checks: Readonly<Record<string, unknown>>;
-}
+export type { HealthReport } from './types.js';
 
 /** Anything that can report the health of the system (the seed's `IHealthCheck`). */
 export interface IHealthCheck {
