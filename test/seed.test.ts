@@ -3,7 +3,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as root from 'service-infrastructure';
 import * as monitoringPath from 'service-infrastructure/monitoring';
+import pg from 'pg';
 import {
+  CacheHealthChecker,
+  ConnectionPoolHealthChecker,
+  HealthCheckManager,
+  IHealthCheck,
+  RateLimiterHealthChecker,
   DirectPerformanceCoordinator,
   EventDrivenPerformanceCoordinator,
   IMetricsCollector,
@@ -31,10 +37,32 @@ describe('the seed, in TypeScript', () => {
     expect(collector.getHistogram('response_time_ms')!.sum).toBe(45.2);
   });
 
+  it('Health monitoring: component checks and the system-wide status', async () => {
+    // A real PostgreSQL pool; a cache and a rate limiter as the app would hand them over.
+    const db_pool = new pg.Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 4 });
+    cleanup.push(() => db_pool.end());
+    const store = new Map<string, string>();
+    const cache_manager = { get: (k: string) => store.get(k), set: (k: string, v: string) => void store.set(k, v) };
+    const limiter = { getStats: () => ({ allowed: 950, rejected: 12, remaining: 40, limit: 100 }) };
+
+    const health_manager = new HealthCheckManager();
+    health_manager.registerCheck('cache', new CacheHealthChecker(cache_manager));
+    health_manager.registerCheck('database', new ConnectionPoolHealthChecker(db_pool));
+    health_manager.registerCheck('rate_limiter', new RateLimiterHealthChecker(limiter));
+    cleanup.push(() => health_manager.shutdown());
+
+    const system_health = await health_manager.checkHealth();
+    expect(system_health.status).toBe('healthy');
+    expect(Object.keys(system_health.checks).sort()).toEqual(['cache', 'database', 'rate_limiter']);
+  });
+
   it('Service registry integration', () => {
     const registry = new ServiceRegistry();
     registry.register(IPerformanceCoordinator, EventDrivenPerformanceCoordinator);
     registry.register(IMetricsCollector, MemoryCollector);
+    registry.register(IHealthCheck, HealthCheckManager);
+    expect(registry.resolve(IHealthCheck)).toBeInstanceOf(HealthCheckManager);
+    cleanup.push(() => (registry.resolve(IHealthCheck) as HealthCheckManager).shutdown());
     const coordinator = registry.resolve(IPerformanceCoordinator);
     cleanup.push(() => coordinator.shutdown(300));
     expect(coordinator).toBeInstanceOf(EventDrivenPerformanceCoordinator);

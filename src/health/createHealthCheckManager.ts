@@ -17,7 +17,7 @@ export interface HealthMonitoringHandle {
  * A `HealthCheckManager` attached to a `createMonitoring` handle: its interval comes from the
  * handle's settings, its events go to the handle's bus, its gauges to the handle's MeterProvider
  * (so they reach `collector.read()`, Prometheus and OTLP), and it is registered as `IHealthCheck`
- * in the handle's registry. Shut it down before the handle.
+ * in the handle's registry, so `monitoring.shutdown()` stops it too.
  *
  * @example
  * const monitoring = createMonitoring({ serviceName: 'checkout' });

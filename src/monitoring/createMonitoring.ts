@@ -6,6 +6,7 @@ import { MonitoringSettings, type MonitoringSettingsOptions } from '../config/Mo
 import { IMetricsCollector } from '../collectors/IMetricsCollector.js';
 import type { MemoryCollector } from '../collectors/MemoryCollector.js';
 import { IPerformanceCoordinator } from '../coordinators/IPerformanceCoordinator.js';
+import { IHealthCheck } from '../health/IHealthCheck.js';
 import { PerformanceCoordinatorFactory, type CustomCoordinator } from '../coordinators/PerformanceCoordinatorFactory.js';
 import { EventBus } from '../events/EventBus.js';
 import { createTelemetry, type TelemetryOptions } from '../export/telemetry.js';
@@ -88,6 +89,9 @@ export function createMonitoring(
 
   const shutdown = once(async (timeoutMs: number = 10_000) => {
     try {
+      // A health manager attached with createHealthCheckManager stops its background checks first.
+      const health = registry.tryResolve(IHealthCheck) as { shutdown?: () => Promise<void> } | undefined;
+      if (typeof health?.shutdown === 'function') await health.shutdown().catch(() => undefined);
       await coordinator.forceFlush(timeoutMs).catch(() => undefined);
       await events.shutdown(Math.min(timeoutMs, 5000));
       await coordinator.shutdown(timeoutMs).catch(() => undefined);
