@@ -86,3 +86,18 @@ export type { Telemetry, TelemetryOptions } from './export/telemetry.js';
 
 export { createMonitoring } from './monitoring/createMonitoring.js';
 export type { CreateMonitoringOptions, Monitoring } from './monitoring/createMonitoring.js';
+
+// Export (issue 4a): Prometheus /metrics endpoint and serializer, OTLP exemplars.
+export {
+  OPENMETRICS_CONTENT_TYPE,
+  PROMETHEUS_CONTENT_TYPE,
+  PrometheusSerializer,
+  escapeHelp,
+  escapeLabelValue,
+  formatValue,
+  sanitizeName,
+} from './export/PrometheusSerializer.js';
+export type { PrometheusSerializerOptions } from './export/PrometheusSerializer.js';
+export { PrometheusEndpoint, createPrometheusEndpoint, isLoopback } from './export/PrometheusEndpoint.js';
+export type { MetricSource, PrometheusEndpointOptions, PrometheusMonitoringSource, Scrape } from './export/PrometheusEndpoint.js';
+export type { CellExemplar } from './collectors/CellMetricProducer.js';

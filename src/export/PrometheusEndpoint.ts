@@ -3,7 +3,8 @@ import { once as onceEvent } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
-import type { CollectionResult } from '@opentelemetry/sdk-metrics';
+import type { CollectionResult, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { MetricStore } from '../collectors/MetricStore.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 import { withTimeout } from '../internal/timeout.js';
@@ -18,6 +19,17 @@ export interface MetricSource {
   collect(options?: { timeoutMillis?: number }): Promise<CollectionResult>;
 }
 
+/** A `MemoryCollector`: its cells are rendered from the store, its OTel instruments via `collectInstruments()`. */
+interface CellSource extends MetricSource {
+  readonly store: MetricStore;
+  collectInstruments(options?: { timeoutMillis?: number }): Promise<CollectionResult>;
+}
+
+function isCellSource(source: MetricSource): source is CellSource {
+  const s = source as Partial<CellSource>;
+  return typeof s.collectInstruments === 'function' && s.store instanceof MetricStore;
+}
+
 export interface PrometheusEndpointOptions {
   /** Interface to bind. Default `settings.prometheusHost` (127.0.0.1). Anything but loopback needs `token`. */
   host?: string;
@@ -29,8 +41,8 @@ export interface PrometheusEndpointOptions {
   token?: string;
   /** Emit `target_info` with the resource attributes. Default true. */
   targetInfo?: boolean;
-  /** Series serialised between two yields of the event loop. Default 500. */
-  chunkSeries?: number;
+  /** Longest stretch, in ms, spent rendering before yielding to the event loop. Default 5. */
+  sliceMs?: number;
   /** Scrapes served at once; more get 503. Default 4. */
   maxConcurrentScrapes?: number;
   /** Longest a scrape may take to collect, in ms. Default 10000. */
@@ -83,6 +95,7 @@ export class PrometheusEndpoint {
   private readonly _token: Buffer | undefined;
   private readonly _maxConcurrent: number;
   private readonly _collectTimeout: number;
+  private readonly _sliceMs: number;
   private _active = 0;
   private _server: Server | undefined;
   private _listening: Promise<{ host: string; port: number; url: string }> | undefined;
@@ -111,9 +124,11 @@ export class PrometheusEndpoint {
     this._token = options.token !== undefined ? Buffer.from(`Bearer ${options.token}`) : undefined;
     this._maxConcurrent = max;
     this._collectTimeout = timeout;
+    const slice = options.sliceMs ?? 5;
+    if (typeof slice !== 'number' || !(slice > 0) || !Number.isFinite(slice)) throw new ConfigurationError('prometheus.sliceMs', slice, 'a positive number of milliseconds');
+    this._sliceMs = slice;
     this._serializer = new PrometheusSerializer({
       ...(options.targetInfo !== undefined ? { targetInfo: options.targetInfo } : {}),
-      ...(options.chunkSeries !== undefined ? { chunkSeries: options.chunkSeries } : {}),
     });
     this.handler = (req, res) => {
       this._serve(req, res).catch((err: unknown) => {
@@ -130,10 +145,10 @@ export class PrometheusEndpoint {
 
   /** Collects and renders everything at once (tests, custom transports). */
   async scrape(openMetrics = false): Promise<Scrape> {
-    const result = await this._collect();
+    const { resourceMetrics, store } = await this._collect();
     return {
       contentType: openMetrics ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
-      body: this._serializer.serialize(result.resourceMetrics, openMetrics),
+      body: this._serializer.serialize(resourceMetrics, openMetrics, store),
     };
   }
 
@@ -183,10 +198,14 @@ export class PrometheusEndpoint {
     return this._closing;
   }
 
-  private async _collect(): Promise<CollectionResult> {
-    const result = await this._source.collect({ timeoutMillis: this._collectTimeout });
+  private async _collect(): Promise<{ resourceMetrics: ResourceMetrics; store: MetricStore | undefined }> {
+    const source = this._source;
+    const cells = isCellSource(source);
+    const result = cells
+      ? await source.collectInstruments({ timeoutMillis: this._collectTimeout })
+      : await source.collect({ timeoutMillis: this._collectTimeout });
     for (const err of result.errors) reportOnce(`prom:collect:${String(err)}`, `collecting metrics for Prometheus: ${String(err)}`);
-    return result;
+    return { resourceMetrics: result.resourceMetrics, store: cells ? source.store : undefined };
   }
 
   private async _serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -211,7 +230,7 @@ export class PrometheusEndpoint {
     this._active++;
     try {
       const openMetrics = wantsOpenMetrics(req.headers.accept);
-      const { resourceMetrics } = await this._collect();
+      const { resourceMetrics, store } = await this._collect();
       res.statusCode = 200;
       res.setHeader('Content-Type', openMetrics ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE);
       res.setHeader('Cache-Control', 'no-store');
@@ -219,14 +238,16 @@ export class PrometheusEndpoint {
         res.end();
         return;
       }
-      let first = true;
-      for (const chunk of this._serializer.chunks(resourceMetrics, openMetrics)) {
-        // Yield between chunks: 10,000 histogram series take tens of ms to render, which must not
-        // run as one block while the app serves requests.
-        if (!first) await yieldLoop();
-        first = false;
+      // Yield to the event loop every `sliceMs` of rendering: 10,000 histogram series take tens of
+      // ms, which must not run as one block while the application serves requests.
+      let sliceStart = performance.now();
+      for (const chunk of this._serializer.chunks(resourceMetrics, openMetrics, store)) {
         if (res.destroyed) return;
         if (!res.write(chunk)) await drained(res);
+        if (performance.now() - sliceStart >= this._sliceMs) {
+          await yieldLoop();
+          sliceStart = performance.now();
+        }
       }
       res.end();
     } finally {
