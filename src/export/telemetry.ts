@@ -13,6 +13,7 @@ import { MonitoringMode } from '../config/MonitoringMode.js';
 import type { MonitoringSettings } from '../config/MonitoringSettings.js';
 import { MemoryCollector } from '../collectors/MemoryCollector.js';
 import { withTimeout } from '../internal/timeout.js';
+import { sendExemplars } from './otlpExemplars.js';
 import { RecentSpanStore } from '../tracing/RecentSpanStore.js';
 import { createSampler } from '../tracing/createSampler.js';
 
@@ -74,9 +75,11 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
   const readers: MetricReader[] = [collector];
   if (otlp) {
     const exporterOptions = { url: `${base}/v1/metrics` };
+    const metricExporter = json ? new OTLPMetricExporterJson(exporterOptions) : new OTLPMetricExporterProto(exporterOptions);
+    sendExemplars(metricExporter, settings.otlpProtocol);
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter: json ? new OTLPMetricExporterJson(exporterOptions) : new OTLPMetricExporterProto(exporterOptions),
+        exporter: metricExporter,
         exportIntervalMillis: settings.metricExportInterval,
         exportTimeoutMillis: Math.min(30_000, settings.metricExportInterval),
         metricProducers: [collector.producer],
