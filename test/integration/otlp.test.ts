@@ -96,6 +96,24 @@ describe.each(['http/protobuf', 'http/json'] as const)('OTLP export over %s', (p
   });
 });
 
+describe('OTLP retries', () => {
+  it('retries a batch the collector refused with 503, backing off, until it is accepted', async () => {
+    const r = await receiver();
+    const m = monitoringTo(r, 'http/protobuf', 'otlp-retry');
+    r.failNext = 2;
+    r.failPath = '/v1/traces';
+    m.coordinator.measure('retried', () => undefined);
+    await m.forceFlush(10_000);
+    await r.waitFor('the retried span', () => r.spans.some((s) => s.name === 'retried'), 15_000);
+    expect(r.spans.filter((s) => s.name === 'retried')).toHaveLength(1);
+    const at = r.attempts.filter((a) => a.path === '/v1/traces').map((a) => a.at);
+    expect(at.length).toBe(3);
+    // Exponential backoff with ±20% jitter: about 1 s, then about 1.5 s between tries.
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(700);
+    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(1100);
+  }, 20_000);
+});
+
 describe('OTLP receiver outage', () => {
   it('keeps the app running, bounds the queue, counts drops, and delivers what was queued once the receiver is back', async () => {
     const r = await receiver();

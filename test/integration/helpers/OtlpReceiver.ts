@@ -76,6 +76,13 @@ export class OtlpReceiver {
   readonly requests: { path: string; contentType: string }[] = [];
   private _server: Server | undefined;
   port = 0;
+  /** Answer this many next requests with `failStatus` (and decode nothing): a collector under pressure. */
+  failNext = 0;
+  failStatus = 503;
+  /** Only requests to this path fail (all paths when empty). */
+  failPath = '';
+  /** Path and arrival time (ms) of every request, failed or not. */
+  readonly attempts: { path: string; at: number }[] = [];
 
   async start(port = 0): Promise<void> {
     const server = createServer((req, res) => {
@@ -85,6 +92,13 @@ export class OtlpReceiver {
         const body = Buffer.concat(chunks);
         const contentType = String(req.headers['content-type'] ?? '');
         const json = contentType.includes('json');
+        this.attempts.push({ path: req.url ?? '', at: Date.now() });
+        if (this.failNext > 0 && (this.failPath === '' || this.failPath === req.url)) {
+          this.failNext--;
+          res.statusCode = this.failStatus;
+          res.end();
+          return;
+        }
         this.requests.push({ path: req.url ?? '', contentType });
         try {
           if (req.url === '/v1/traces') this._traces(json ? (JSON.parse(body.toString('utf8')) as Obj) : TraceRequest.toObject(TraceRequest.decode(body), OPTS));
