@@ -69,9 +69,10 @@ export class HistogramSeries {
   /**
    * Records `value` and keeps it as the exemplar of its bucket, with the span it was recorded in.
    * One reused `Exemplar` per bucket (the last one wins, as in OTel's aligned-histogram reservoir),
-   * so this allocates only the first time a bucket gets an exemplar.
+   * so this allocates only the first time a bucket gets an exemplar. Pass `timeMs` when the
+   * caller has the time already (a span's end): `Date.now()` is about half of this call's cost.
    */
-  recordWithExemplar(value: number, traceId: string, spanId: string): void {
+  recordWithExemplar(value: number, traceId: string, spanId: string, timeMs: number = Date.now()): void {
     const i = this._record(value);
     const all = (this.exemplars ??= new Array<HistogramExemplar | undefined>(this.counts.length));
     let ex = all[i];
@@ -80,7 +81,7 @@ export class HistogramSeries {
       all[i] = ex;
     }
     ex.value = value;
-    ex.timeMs = Date.now();
+    ex.timeMs = timeMs;
     ex.traceId = traceId;
     ex.spanId = spanId;
   }

@@ -249,8 +249,10 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
     if (series !== undefined) {
       // Exemplar: a sampled phase links its duration bucket to its trace (OpenMetrics and OTLP).
       const sc = span.spanContext();
-      if ((sc.traceFlags & TraceFlags.SAMPLED) !== 0) series.recordWithExemplar(ms / 1000, sc.traceId, sc.spanId);
-      else series.record(ms / 1000);
+      if ((sc.traceFlags & TraceFlags.SAMPLED) !== 0) {
+        const end = (span as unknown as ReadableSpan).endTime;
+        series.recordWithExemplar(ms / 1000, sc.traceId, sc.spanId, end !== undefined && end[0] > 0 ? end[0] * 1e3 + end[1] / 1e6 : Date.now());
+      } else series.record(ms / 1000);
     }
     if (error !== undefined) (this._errorFamily.get({ phase: phase.name }) as ValueSeries | null)?.add(1);
     if (this._ringSize > 0) this._remember('phase', phase.name, ms, error === undefined ? 'ok' : 'error', span);

@@ -164,6 +164,9 @@ describe('PrometheusSerializer', () => {
       new RegExp(`^performance_phase_duration_seconds_bucket\\{phase="checkout",le="0.005"\\} 1 # \\{trace_id="${traceId}",span_id="${spanId}"\\} [0-9.e-]+ \\d+\\.\\d{3}$`),
     );
     expect(viaOtel).toContain(line);
+    // The exemplar's timestamp is the phase span's end.
+    const span = monitoring.spanStore.spans().find((sp) => sp.spanContext().spanId === spanId)!;
+    expect(line!.split(' ').pop()).toBe(((span.endTime[0] * 1e3 + span.endTime[1] / 1e6) / 1000).toFixed(3));
     expect(om).toContain('# TYPE orders counter\norders_total 1\n'); // OpenMetrics family names drop _total
     const plain = serializer.serialize(instruments, false, c.store);
     expect(plain).not.toContain('trace_id');
