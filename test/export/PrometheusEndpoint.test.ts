@@ -142,6 +142,42 @@ describe('PrometheusEndpoint', () => {
     expect(writesWhenImmediateRan).toBeLessThan(writes);
   });
 
+  it('answers 503 past maxConcurrentScrapes and 500 when collection fails, and keeps serving', async () => {
+    const m = monitoringFor();
+    m.collector.incrementCounter('hits_total');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let fail = false;
+    let entered!: () => void;
+    const inCollect = new Promise<void>((r) => (entered = r));
+    // A source whose first collection waits on the test, so two scrapes overlap for certain.
+    const source = {
+      collect: async (options?: { timeoutMillis?: number }) => {
+        if (fail) throw new Error('collector exploded');
+        entered();
+        await gate;
+        return m.collector.collect(options);
+      },
+    };
+    const endpoint = new PrometheusEndpoint(source, { host: '127.0.0.1', port: 0, maxConcurrentScrapes: 1 });
+    const url = await started(endpoint);
+    const first = fetch(url);
+    await inCollect; // the first scrape is now inside collect
+    const second = await fetch(url);
+    expect(second.status).toBe(503);
+    expect(second.headers.get('retry-after')).toBe('1');
+    release();
+    const ok = await first;
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('hits_total 1\n');
+    fail = true;
+    const broken = await fetch(url);
+    expect(broken.status).toBe(500);
+    fail = false;
+    expect((await fetch(url)).status).toBe(200);
+    expect((await fetch(url, { method: 'HEAD' })).status).toBe(200);
+  });
+
   it('shutdown is idempotent and closes the port', async () => {
     const m = monitoringFor();
     const endpoint = createPrometheusEndpoint(m, { port: 0 });
