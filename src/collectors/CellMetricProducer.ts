@@ -1,4 +1,4 @@
-import { ValueType } from '@opentelemetry/api';
+import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
 import { hrTime } from '@opentelemetry/core';
 import { emptyResource } from '@opentelemetry/resources';
 import {
@@ -9,7 +9,6 @@ import {
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
 import { HistogramSeries, ValueSeries } from './series.js';
-import type { Attributes, HrTime } from '@opentelemetry/api';
 import type { MetricFamily, MetricStore } from './MetricStore.js';
 
 /** Instrumentation scope under which the SDK's own cells are exported. */

@@ -151,6 +151,7 @@ describe('PrometheusSerializer', () => {
     monitoring.coordinator.measure('checkout', (phase) => {
       traceId = phase.traceId;
       spanId = phase.spanId;
+      monitoring!.coordinator.recordOperation('db-query', 30); // inside the phase's span
     });
     const serializer = new PrometheusSerializer({ targetInfo: false });
     const c = monitoring.collector;
@@ -164,6 +165,7 @@ describe('PrometheusSerializer', () => {
       new RegExp(`^performance_phase_duration_seconds_bucket\\{phase="checkout",le="0.005"\\} 1 # \\{trace_id="${traceId}",span_id="${spanId}"\\} [0-9.e-]+ \\d+\\.\\d{3}$`),
     );
     expect(viaOtel).toContain(line);
+    expect(om).toContain(`performance_operation_duration_seconds_bucket{operation="db-query",le="0.05"} 1 # {trace_id="${traceId}",span_id="${spanId}"} 0.03 `);
     // The exemplar's timestamp is the phase span's end.
     const span = monitoring.spanStore.spans().find((sp) => sp.spanContext().spanId === spanId)!;
     expect(line!.split(' ').pop()).toBe(((span.endTime[0] * 1e3 + span.endTime[1] / 1e6) / 1000).toFixed(3));
