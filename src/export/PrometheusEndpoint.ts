@@ -30,6 +30,13 @@ function isCellSource(source: MetricSource): source is CellSource {
   return typeof s.collectInstruments === 'function' && s.store instanceof MetricStore;
 }
 
+/**
+ * Options of `createPrometheusEndpoint`; each is validated at creation and a bad one throws
+ * `ConfigurationError` naming `prometheus.<option>`.
+ *
+ * @example
+ * createPrometheusEndpoint(monitoring, { host: '0.0.0.0', port: 9464, token: process.env.METRICS_TOKEN });
+ */
 export interface PrometheusEndpointOptions {
   /** Interface to bind. Default `settings.prometheusHost` (127.0.0.1). Anything but loopback needs `token`. */
   host?: string;

@@ -11,6 +11,12 @@ export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
 /** Content type of OpenMetrics 1.0 text, the format that carries exemplars. */
 export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
 
+/**
+ * Options of `PrometheusSerializer`.
+ *
+ * @example
+ * new PrometheusSerializer({ targetInfo: false, chunkBytes: 16 * 1024 });
+ */
 export interface PrometheusSerializerOptions {
   /** Emit `target_info` with the resource attributes (service.name, telemetry.sdk.*). Default true. */
   targetInfo?: boolean;
