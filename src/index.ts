@@ -132,3 +132,18 @@ export { ThroughputHealthChecker } from './health/checkers/ThroughputHealthCheck
 export type { ThroughputHealthCheckerOptions } from './health/checkers/ThroughputHealthChecker.js';
 export { DataConsistencyHealthChecker } from './health/checkers/DataConsistencyHealthChecker.js';
 export type { DataConsistencyHealthCheckerOptions, InvariantOutcome } from './health/checkers/DataConsistencyHealthChecker.js';
+
+// Export (issue 4a): Prometheus /metrics endpoint and serializer, OTLP exemplars.
+export {
+  OPENMETRICS_CONTENT_TYPE,
+  PROMETHEUS_CONTENT_TYPE,
+  PrometheusSerializer,
+  escapeHelp,
+  escapeLabelValue,
+  formatValue,
+  sanitizeName,
+} from './export/PrometheusSerializer.js';
+export type { PrometheusSerializerOptions } from './export/PrometheusSerializer.js';
+export { PrometheusEndpoint, createPrometheusEndpoint, isLoopback } from './export/PrometheusEndpoint.js';
+export type { MetricSource, PrometheusEndpointOptions, PrometheusMonitoringSource, Scrape } from './export/PrometheusEndpoint.js';
+export type { CellExemplar } from './collectors/CellMetricProducer.js';

@@ -1,4 +1,4 @@
-import { ValueType } from '@opentelemetry/api';
+import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
 import { hrTime } from '@opentelemetry/core';
 import { emptyResource } from '@opentelemetry/resources';
 import {
@@ -61,6 +61,7 @@ function toMetricData(fam: MetricFamily, now: ReturnType<typeof hrTime>): Metric
           sum: s.sum,
           ...(s.count > 0 ? { min: s.min, max: s.max } : {}),
         },
+        ...(s.exemplars !== null ? { exemplars: exemplarsOf(s) } : {}),
       })),
     };
   }
@@ -75,4 +76,41 @@ function toMetricData(fam: MetricFamily, now: ReturnType<typeof hrTime>): Metric
     isMonotonic: fam.kind === 'counter',
     dataPoints: points,
   };
+}
+
+/**
+ * An exemplar as OTel's data model has it (`sdk-metrics`' internal `Exemplar`, which the 2.12 SDK
+ * does not export): a histogram data point from `CellMetricProducer` carries them in an extra
+ * `exemplars` field, one per bucket at most, ordered by bucket. Exporters that know the field
+ * (ours: Prometheus/OpenMetrics and OTLP) render them; others ignore it.
+ */
+export interface CellExemplar {
+  readonly filteredAttributes: Attributes;
+  readonly value: number;
+  readonly timestamp: HrTime;
+  readonly traceId: string;
+  readonly spanId: string;
+  /** Index of the bucket (as in `buckets.counts`) the value fell in. */
+  readonly bucket: number;
+}
+
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+
+function exemplarsOf(s: HistogramSeries): CellExemplar[] {
+  const out: CellExemplar[] = [];
+  const all = s.exemplars!;
+  for (let i = 0; i < all.length; i++) {
+    const ex = all[i];
+    if (ex === undefined) continue;
+    const secs = Math.floor(ex.timeMs / 1000);
+    out.push({
+      filteredAttributes: NO_ATTRIBUTES,
+      value: ex.value,
+      timestamp: [secs, (ex.timeMs - secs * 1000) * 1e6],
+      traceId: ex.traceId,
+      spanId: ex.spanId,
+      bucket: i,
+    });
+  }
+  return out;
 }

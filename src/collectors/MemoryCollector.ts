@@ -1,10 +1,12 @@
 import type { Attributes, Meter } from '@opentelemetry/api';
-import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { emptyResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import {
   DataPointType,
   MeterProvider,
   MetricReader,
+  type CollectionResult,
   type Histogram as OtelHistogram,
+  type MetricProducer,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
 import { ConfigurationError } from '../errors/MonitoringError.js';
@@ -93,6 +95,7 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
   readonly meterProvider: MeterProvider | undefined;
   private readonly _store: MetricStore;
   private _meterSource: { getMeter(name: string, version?: string): Meter } | undefined;
+  private _sdkProducer: MetricProducer | undefined;
 
   constructor(options: MemoryCollectorOptions = {}) {
     const store = new MetricStore({
@@ -113,6 +116,22 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
     } else {
       this.meterProvider = undefined;
     }
+  }
+
+  /** Keeps the SDK's producer too, so `collectInstruments()` can read OTel instruments without the cells. */
+  override setMetricProducer(metricProducer: MetricProducer): void {
+    super.setMetricProducer(metricProducer);
+    this._sdkProducer = metricProducer;
+  }
+
+  /**
+   * @internal What the provider's OTel instruments hold, without this collector's cells: for
+   * exporters that render the cells straight from the store (the Prometheus endpoint), skipping
+   * their conversion to OTel data points.
+   */
+  async collectInstruments(options?: { timeoutMillis?: number }): Promise<CollectionResult> {
+    if (this._sdkProducer === undefined) return { resourceMetrics: { resource: emptyResource(), scopeMetrics: [] }, errors: [] };
+    return this._sdkProducer.collect(options);
   }
 
   /** @internal Called by `createMonitoring` with the provider this collector was added to. */

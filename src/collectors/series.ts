@@ -26,6 +26,18 @@ export class ValueSeries {
 }
 
 /**
+ * @internal A recorded value with the sampled span it was recorded in (trace correlation: a
+ * latency bucket in Prometheus or OTLP links to the trace that landed there).
+ */
+export class HistogramExemplar {
+  value = 0;
+  /** Wall-clock milliseconds when recorded. */
+  timeMs = 0;
+  traceId = '';
+  spanId = '';
+}
+
+/**
  * @internal One label set of a histogram: bucket counts over fixed boundaries (OTel semantics:
  * bucket i holds boundaries[i-1] < v <= boundaries[i]), count, sum, min, max, and optionally a
  * DDSketch for percentiles with a stated relative error.
@@ -37,6 +49,8 @@ export class HistogramSeries {
   max = -Infinity;
   readonly counts: Float64Array;
   readonly sketch: DDSketch | null;
+  /** Last exemplar per bucket (index as in `counts`); null until the first one, so plain series pay nothing. */
+  exemplars: (HistogramExemplar | undefined)[] | null = null;
 
   constructor(
     readonly attributes: Attributes,
@@ -49,6 +63,31 @@ export class HistogramSeries {
   }
 
   record(value: number): void {
+    this._record(value);
+  }
+
+  /**
+   * Records `value` and keeps it as the exemplar of its bucket, with the span it was recorded in.
+   * One reused `Exemplar` per bucket (the last one wins, as in OTel's aligned-histogram reservoir),
+   * so this allocates only the first time a bucket gets an exemplar. Pass `timeMs` when the
+   * caller has the time already (a span's end): `Date.now()` is about half of this call's cost.
+   */
+  recordWithExemplar(value: number, traceId: string, spanId: string, timeMs: number = Date.now()): void {
+    const i = this._record(value);
+    const all = (this.exemplars ??= new Array<HistogramExemplar | undefined>(this.counts.length));
+    let ex = all[i];
+    if (ex === undefined) {
+      ex = new HistogramExemplar();
+      all[i] = ex;
+    }
+    ex.value = value;
+    ex.timeMs = timeMs;
+    ex.traceId = traceId;
+    ex.spanId = spanId;
+  }
+
+  /** Adds `value` and returns the index of the bucket it fell in. */
+  private _record(value: number): number {
     this.count++;
     this.sum += value;
     if (value < this.min) this.min = value;
@@ -63,6 +102,7 @@ export class HistogramSeries {
     }
     this.counts[lo]!++;
     if (this.sketch !== null) this.sketch.accept(value);
+    return lo;
   }
 
   /** The q-quantile (0..1): from the sketch when kept, otherwise interpolated within buckets. */

@@ -1,4 +1,4 @@
-import { SpanStatusCode, context, trace, type Attributes, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { SpanStatusCode, TraceFlags, context, trace, type Attributes, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { MonitoringMode } from '../config/MonitoringMode.js';
 import { MonitoringSettings } from '../config/MonitoringSettings.js';
@@ -183,7 +183,12 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
       this.collector.store.drop('invalid_duration', `operation "${name}" got duration ${durationMs}`);
       return;
     }
-    (this._operationFamily.get({ operation: name }) as HistogramSeries | null)?.record(durationMs / 1000);
+    const series = this._operationFamily.get({ operation: name }) as HistogramSeries | null;
+    if (series !== null) {
+      const sc = trace.getSpanContext(context.active());
+      if (sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) !== 0) series.recordWithExemplar(durationMs / 1000, sc.traceId, sc.spanId);
+      else series.record(durationMs / 1000);
+    }
     if (this._ringSize > 0) this._remember('operation', name, durationMs, 'ok', undefined);
     this._onOperation(name, durationMs, attributes);
   }
@@ -241,7 +246,14 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
         if (this._phaseSeries.size < this.settings.maxCardinality) this._phaseSeries.set(phase.name, s);
       }
     }
-    series?.record(ms / 1000);
+    if (series !== undefined) {
+      // Exemplar: a sampled phase links its duration bucket to its trace (OpenMetrics and OTLP).
+      const sc = span.spanContext();
+      if ((sc.traceFlags & TraceFlags.SAMPLED) !== 0) {
+        const end = (span as unknown as ReadableSpan).endTime;
+        series.recordWithExemplar(ms / 1000, sc.traceId, sc.spanId, end !== undefined && end[0] > 0 ? end[0] * 1e3 + end[1] / 1e6 : Date.now());
+      } else series.record(ms / 1000);
+    }
     if (error !== undefined) (this._errorFamily.get({ phase: phase.name }) as ValueSeries | null)?.add(1);
     if (this._ringSize > 0) this._remember('phase', phase.name, ms, error === undefined ? 'ok' : 'error', span);
     this._onPhaseEnd(phase, ms, error, attributes);

@@ -13,6 +13,7 @@ import { MonitoringMode } from '../config/MonitoringMode.js';
 import type { MonitoringSettings } from '../config/MonitoringSettings.js';
 import { MemoryCollector } from '../collectors/MemoryCollector.js';
 import { withTimeout } from '../internal/timeout.js';
+import { sendExemplars } from './otlpExemplars.js';
 import { RecentSpanStore } from '../tracing/RecentSpanStore.js';
 import { createSampler } from '../tracing/createSampler.js';
 
@@ -65,16 +66,6 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
   const json = settings.otlpProtocol === 'http/json';
   const base = settings.otlpEndpoint.replace(/\/+$/, '');
 
-  const spanStore = new RecentSpanStore(settings.maxSnapshots);
-  const spanProcessors: SpanProcessor[] = [spanStore];
-  if (otlp) {
-    const exporterOptions = { url: `${base}/v1/traces` };
-    const exporter = json ? new OTLPTraceExporterJson(exporterOptions) : new OTLPTraceExporterProto(exporterOptions);
-    spanProcessors.push(new BatchSpanProcessor(exporter, { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000 }));
-  }
-  spanProcessors.push(...(options.spanProcessors ?? []));
-  const tracerProvider = new NodeTracerProvider({ resource, sampler: createSampler(settings), spanProcessors });
-
   const collector = new MemoryCollector({
     standalone: false,
     maxCardinality: settings.maxCardinality,
@@ -84,9 +75,11 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
   const readers: MetricReader[] = [collector];
   if (otlp) {
     const exporterOptions = { url: `${base}/v1/metrics` };
+    const metricExporter = json ? new OTLPMetricExporterJson(exporterOptions) : new OTLPMetricExporterProto(exporterOptions);
+    sendExemplars(metricExporter, settings.otlpProtocol);
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter: json ? new OTLPMetricExporterJson(exporterOptions) : new OTLPMetricExporterProto(exporterOptions),
+        exporter: metricExporter,
         exportIntervalMillis: settings.metricExportInterval,
         exportTimeoutMillis: Math.min(30_000, settings.metricExportInterval),
         metricProducers: [collector.producer],
@@ -96,6 +89,22 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
   for (const make of options.metricReaders ?? []) readers.push(make(collector));
   const meterProvider = new MeterProvider({ resource, readers });
   collector.bindMeterProvider(meterProvider);
+
+  const spanStore = new RecentSpanStore(settings.maxSnapshots);
+  const spanProcessors: SpanProcessor[] = [spanStore];
+  if (otlp) {
+    // The meter provider exists first so the batch processor and the exporter report their own
+    // metrics into it: `otel.sdk.processor.span.processed{error.type="queue_full"}` counts spans
+    // dropped on a full queue, `otel.sdk.exporter.span.exported{error.type}` failed exports.
+    const exporterOptions = { url: `${base}/v1/traces`, selfObsMeterProvider: meterProvider };
+    const exporter = json ? new OTLPTraceExporterJson(exporterOptions) : new OTLPTraceExporterProto(exporterOptions);
+    // sdk-trace-base's shim types the config as BufferConfig, but hands all of it to sdk-trace's
+    // BatchSpanProcessor, whose options include `selfObsMeterProvider`.
+    const bspConfig = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000, selfObsMeterProvider: meterProvider };
+    spanProcessors.push(new BatchSpanProcessor(exporter, bspConfig));
+  }
+  spanProcessors.push(...(options.spanProcessors ?? []));
+  const tracerProvider = new NodeTracerProvider({ resource, sampler: createSampler(settings), spanProcessors });
 
   let down: Promise<void> | undefined;
   return {
