@@ -4,8 +4,21 @@
 //   GET /orders      handles a fake order in nested phases (validate, reserve stock, charge)
 //   GET /snapshot    the coordinator's snapshot: per-phase count, mean, p50/p95/p99, recent records
 //   GET /metrics-json  every metric the collector holds
+//   GET /metrics     the same in Prometheus text format (OpenMetrics with exemplars on request)
+//   GET /health      health checks as application/health+json (also /health/live, /health/ready)
 import { createServer } from 'node:http';
-import { MonitoringMode, ServiceMetrics, createMonitoring } from 'service-infrastructure';
+import {
+  EventLoopHealthChecker,
+  LatencyHealthChecker,
+  MemoryHealthChecker,
+  MonitoringMode,
+  PHASE_DURATION_METRIC,
+  ServiceMetrics,
+  createHealthCheckManager,
+  createHealthHandler,
+  createMonitoring,
+  createPrometheusEndpoint,
+} from 'service-infrastructure';
 
 const monitoring = createMonitoring({
   mode: process.env.MONITORING_MODE ?? MonitoringMode.DIRECT,
@@ -13,6 +26,17 @@ const monitoring = createMonitoring({
 });
 const { coordinator, collector } = monitoring;
 const http = new ServiceMetrics(collector);
+const prometheus = createPrometheusEndpoint(monitoring);
+const health = createHealthCheckManager(monitoring);
+health.registerCheck('memory', new MemoryHealthChecker(), { category: 'system', tags: ['liveness'] });
+health.registerCheck('event_loop', new EventLoopHealthChecker(), { category: 'system', critical: false });
+health.registerCheck(
+  'checkout_latency',
+  new LatencyHealthChecker(collector, { metric: PHASE_DURATION_METRIC, labels: { phase: 'order' }, quantile: 0.95, thresholds: { degraded: 0.5, unhealthy: 2 } }),
+  { category: 'system', critical: false, tags: ['readiness'] },
+);
+health.start();
+const healthHandler = createHealthHandler(health, { showDetails: true });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function handleOrder() {
@@ -37,6 +61,8 @@ const routes = {
 };
 
 const server = createServer(async (req, res) => {
+  if (req.url === '/metrics') return prometheus.handler(req, res);
+  if (req.url?.startsWith('/health')) return healthHandler(req, res);
   const route = routes[req.url ?? ''] ? req.url : 'unknown';
   const done = http.startRequest(req.method ?? 'GET', route);
   const handler = routes[req.url ?? ''];
@@ -57,6 +83,8 @@ server.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1',
   console.log(`  ${base}/orders        place an order (nested phases, spans with trace ids)`);
   console.log(`  ${base}/snapshot      per-phase timings with p50/p95/p99 and the recent records`);
   console.log(`  ${base}/metrics-json  every metric the collector holds`);
+  console.log(`  ${base}/metrics       Prometheus text format (point a Prometheus scrape job here)`);
+  console.log(`  ${base}/health        health checks (application/health+json)`);
 });
 
 async function stop() {

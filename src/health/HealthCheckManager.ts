@@ -148,7 +148,8 @@ export class HealthCheckManager implements IHealthCheck {
     this._meter = options.meter ?? options.collector?.getMeter() ?? metrics.getMeter('service-infrastructure');
     const statusGauge = this._meter.createObservableGauge(HEALTH_METRICS.checkStatus, {
       description: 'Latest status of each health check: 1 healthy, 0.5 degraded, 0 unhealthy',
-      unit: '1',
+      // A status score, not a ratio: no unit, so Prometheus keeps the name without a `_ratio` suffix.
+      unit: '',
     });
     const durationGauge = this._meter.createObservableGauge(HEALTH_METRICS.checkDuration, {
       description: 'Duration of the latest run of each health check',
@@ -156,7 +157,7 @@ export class HealthCheckManager implements IHealthCheck {
     });
     const overallGauge = this._meter.createObservableGauge(HEALTH_METRICS.status, {
       description: 'Aggregate health of the service: 1 healthy, 0.5 degraded, 0 unhealthy',
-      unit: '1',
+      unit: '',
     });
     this._gauges = [statusGauge, durationGauge, overallGauge];
     // One batch callback for the three gauges: collection walks the checks once.

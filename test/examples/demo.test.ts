@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnExample, stopChild } from '../helpers/spawnExample.js';
 
@@ -27,5 +27,21 @@ describe('examples/demo.js', () => {
     const metrics = (await (await fetch(`${base}/metrics-json`)).json()) as { counters: Record<string, unknown[]> };
     expect(Object.keys(metrics.counters)).toEqual(expect.arrayContaining(['http_server_requests_total', 'orders_total']));
     expect((await fetch(`${base}/nope`)).status).toBe(404);
+
+    // /metrics is Prometheus text that promtool lints clean, with the orders and phase histograms.
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/^orders_total\{outcome="(paid|declined)"\} \d+$/m);
+    expect(text).toMatch(/^performance_phase_duration_seconds_bucket\{phase="order",le="\+Inf"\} \d+$/m);
+    expect(text).toMatch(/^health_check_status\{check="memory"/m);
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(lint.stdout + lint.stderr).toBe('');
+    expect(lint.status).toBe(0);
+
+    // /health answers in application/health+json.
+    const res = await fetch(`${base}/health`);
+    expect(res.headers.get('content-type')).toContain('application/health+json');
+    const body = (await res.json()) as { status: string; checks: Record<string, unknown> };
+    expect(['pass', 'warn']).toContain(body.status);
+    expect(Object.keys(body.checks).join(' ')).toContain('memory');
   });
 });

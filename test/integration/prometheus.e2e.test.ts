@@ -8,6 +8,8 @@ import { bucketQuantile } from '../../src/collectors/series.js';
 import { MonitoringMode } from '../../src/config/MonitoringMode.js';
 import { createPrometheusEndpoint, type PrometheusEndpoint } from '../../src/export/PrometheusEndpoint.js';
 import { createMonitoring, type Monitoring } from '../../src/monitoring/createMonitoring.js';
+import { createHealthCheckManager } from '../../src/health/createHealthCheckManager.js';
+import type { HealthCheckManager } from '../../src/health/HealthCheckManager.js';
 
 // A real Prometheus scrapes the app every second; the test asks Prometheus' HTTP API what it stored.
 
@@ -38,6 +40,7 @@ let promLog = '';
 let dir: string;
 let api: string;
 let traceIds: string[] = [];
+let health: HealthCheckManager;
 
 async function query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const res = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(expr)}`);
@@ -75,6 +78,11 @@ beforeAll(async () => {
       traceIds.push(phase.traceId);
     });
   }
+  // Health checks report through observable gauges; one healthy, one failing non-critical check.
+  health = createHealthCheckManager(monitoring);
+  health.registerCheck('database', { check: async () => ({ status: 'healthy' }) });
+  health.registerCheck('search', { check: async () => ({ status: 'unhealthy', reason: 'index offline' }) }, { critical: false });
+  await health.checkHealth();
   endpoint = createPrometheusEndpoint(monitoring, { port: 0 });
   const { port: appPort } = await endpoint.listen();
 
@@ -149,6 +157,14 @@ describe('Prometheus end to end', () => {
     // Gauges follow the app: a new value shows up on a later scrape.
     monitoring.collector.recordGauge('queue_depth', 7);
     expect(await poll('queue_depth == 7')).toBe(7);
+  });
+
+  it('stores the health gauges the checks reported', async () => {
+    expect(await poll('health_check_status{check="database"}')).toBe(1);
+    expect(await poll('health_check_status{check="search"}')).toBe(0);
+    // A failing non-critical check degrades the system: 0.5.
+    expect(await poll('health_status')).toBe(0.5);
+    expect(await poll('health_check_duration_seconds{check="database"}')).toBeGreaterThanOrEqual(0);
   });
 
   it('keeps the resource as target_info and the exemplars of sampled phases', async () => {
