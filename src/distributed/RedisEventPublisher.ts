@@ -119,11 +119,11 @@ export class RedisEventPublisher {
   private readonly _onEvent = (event: MonitoringEvent): void => {
     if (this._closed) return;
     const cap = this._capacity;
-    if (this._size === cap) {
+    const full = this._size >= cap;
+    if (full) {
       this._ring[this._head] = undefined;
       this._head = this._head + 1 === cap ? 0 : this._head + 1;
       this._size--;
-      this._dropped();
     }
     let slot = this._head + this._size;
     if (slot >= cap) slot -= cap;
@@ -131,6 +131,9 @@ export class RedisEventPublisher {
     this._size++;
     this._stats.enqueued++;
     if (!this._scheduled) this._schedule(this._flushIntervalMs);
+    // Announced only after the ring is consistent again: the announcement is itself a bus event
+    // that comes straight back into this handler.
+    if (full) this._dropped();
   };
 
   private readonly _flushTick = (): void => {
