@@ -86,3 +86,12 @@ export type { Telemetry, TelemetryOptions } from './export/telemetry.js';
 
 export { createMonitoring } from './monitoring/createMonitoring.js';
 export type { CreateMonitoringOptions, Monitoring } from './monitoring/createMonitoring.js';
+
+// Distributed monitoring (issue 5): the pure, Redis-free parts (wire format, rollup merge). The
+// Redis publisher, aggregator and query API live in `service-infrastructure/redis`.
+export { ROLLUP_RELATIVE_ACCURACY, addValue, createRollup, mergeRollup, rollupFromHash, rollupQuantile, summarizeRollup } from './distributed/Rollup.js';
+export type { RollupState, RollupSummary } from './distributed/Rollup.js';
+export { DEFAULT_WINDOWS, RollupBatch, seriesMember, parseSeriesMember, validateWindows, windowStart } from './distributed/RollupBatch.js';
+export type { BatchRollup, BatchTraceEvent, RollupWindow, SeriesIdentity } from './distributed/RollupBatch.js';
+export { WIRE_VERSION, decodeEntry, encodeEvent, sampleOf } from './distributed/wire.js';
+export type { DecodeFailure, DecodeResult, EventSample, WireEvent, WireEventBody } from './distributed/wire.js';
