@@ -65,6 +65,8 @@ export interface RedisAggregatorStats {
   trimmed: number;
   /** Successful commits (one per batch). */
   commits: number;
+  /** Entries acknowledged without being counted because Redis refused their batch's commit 3 times. */
+  rejected: number;
   /** Failed reads or commits (each retried). */
   errors: number;
 }
@@ -117,13 +119,18 @@ export class RedisAggregator {
   private readonly _maxEntryBytes: number;
   private readonly _retryMaxMs: number;
   private readonly _stats: RedisAggregatorStats = {
-    processed: 0, duplicates: 0, malformed: 0, oversized: 0, foreign: 0, claimed: 0, trimmed: 0, commits: 0, errors: 0,
+    processed: 0, duplicates: 0, malformed: 0, oversized: 0, foreign: 0, claimed: 0, trimmed: 0, commits: 0, errors: 0, rejected: 0,
   };
   private _running: Promise<void> | undefined;
   private _stopping = false;
   private _groupReady = false;
   private _nextClaimAt = 0;
   private _failures = 0;
+  /** Re-read this consumer's own pending entries ('0') before new ones ('>'): at start and after a failed commit. */
+  private _ownPendingFirst = true;
+  /** First entry id of the batch Redis last refused, and how often in a row. */
+  private _refusedId = '';
+  private _refusedCount = 0;
   private _wake: (() => void) | undefined;
   private _shutdown: Promise<void> | undefined;
   private readonly _meter: Meter;
@@ -212,16 +219,28 @@ export class RedisAggregator {
           this._nextClaimAt = Date.now() + this._claimIntervalMs;
         }
         if (this._stopping) break;
+        const own = this._ownPendingFirst;
         const res = (await redis.xreadgroup(
-          'GROUP', this.group, this.consumer, 'COUNT', this._batchSize, 'BLOCK', this._blockMs, 'STREAMS', this.stream, '>',
+          'GROUP', this.group, this.consumer, 'COUNT', this._batchSize, 'BLOCK', this._blockMs, 'STREAMS', this.stream, own ? '0' : '>',
         )) as [string, StreamEntry[]][] | null;
-        if (res !== null) for (const [, entries] of res) await this._process(redis, entries);
+        let got = 0;
+        if (res !== null) {
+          for (const [, entries] of res) {
+            got += entries.length;
+            await this._process(redis, entries);
+          }
+        }
+        // Reading '0' returns what this consumer holds but never committed (a batch whose commit
+        // failed, or entries from a previous run under the same name), without waiting for
+        // XAUTOCLAIM's idle time; once that is empty, go back to new entries.
+        if (own && got === 0) this._ownPendingFirst = false;
         this._failures = 0;
       } catch (err) {
         if (this._stopping) break;
         const message = String((err as Error)?.message ?? err);
         // NOGROUP: Redis came back without its data (no persistence); create the group again.
         if (message.includes('NOGROUP')) this._groupReady = false;
+        this._ownPendingFirst = true;
         this._stats.errors++;
         reportOnce(`redis-aggregator:${this.consumer}:${message}`, `Redis aggregator ${this.consumer}: ${message}; retrying`);
         await this._sleep(Math.min(100 * 2 ** Math.min(this._failures++, 6), this._retryMaxMs));
@@ -291,7 +310,23 @@ export class RedisAggregator {
     for (let attempt = 0; attempt < 5; attempt++) {
       const batch = new RollupBatch(this.windows);
       for (const d of decoded) if (exclude === undefined || !exclude.has(d.value.id)) batch.add(d.value, d.json);
-      const res = await (redis as unknown as CommitCapable).siCommit(...this._commitArgs(batch, acks));
+      let res: unknown;
+      try {
+        res = await (redis as unknown as CommitCapable).siCommit(...this._commitArgs(batch, acks));
+      } catch (err) {
+        if ((err as Error)?.name !== 'ReplyError') throw err;
+        // Redis understood the commit and refused it before writing (e.g. a sum that would overflow).
+        // Retrying the same batch forever would block this consumer and, via XAUTOCLAIM, the
+        // next one: after three refusals the entries are acknowledged uncounted.
+        const first = acks[0] ?? '';
+        this._refusedCount = this._refusedId === first ? this._refusedCount + 1 : 1;
+        this._refusedId = first;
+        if (this._refusedCount < 3) throw err;
+        await redis.xack(this.stream, this.group, ...acks);
+        this._stats.rejected += acks.length;
+        reportOnce(`redis-aggregator-rejected:${this.consumer}`, `Redis aggregator ${this.consumer}: Redis refused a batch three times (${String((err as Error).message)}); acknowledged ${acks.length} entries without counting them`);
+        return;
+      }
       if (Array.isArray(res) && res.length > 0) {
         exclude ??= new Set();
         for (const id of res) exclude.add(String(id));

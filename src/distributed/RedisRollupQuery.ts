@@ -71,14 +71,16 @@ export class RedisRollupQuery {
   private readonly _conn: OpenedRedis;
   private readonly _windows: ReadonlySet<number>;
   private readonly _maxWindows: number;
+  private readonly _timeoutMs: number;
   private _shutdown: Promise<void> | undefined;
 
   constructor(options: RedisRollupQueryOptions = {}) {
     this.prefix = nonEmpty('prefix', options.prefix, 'si');
     this._windows = new Set(validateWindows(options.windows ?? DEFAULT_WINDOWS).map((w) => w.seconds));
     this._maxWindows = positiveInt('maxWindowsPerQuery', options.maxWindowsPerQuery, 1440);
+    this._timeoutMs = positiveInt('commandTimeoutMs', options.commandTimeoutMs, 5000);
     this._conn = openRedis(options.redis, {
-      commandTimeoutMs: positiveInt('commandTimeoutMs', options.commandTimeoutMs, 5000),
+      commandTimeoutMs: this._timeoutMs,
       retryMaxDelayMs: positiveInt('retryMaxDelayMs', options.retryMaxDelayMs, 5000),
       name: 'si-rollup-query',
     });
@@ -107,6 +109,7 @@ export class RedisRollupQuery {
   /** The events of one trace from every instance, ordered by timestamp. */
   async trace(traceId: string): Promise<WireEvent[]> {
     if (typeof traceId !== 'string' || !/^[0-9a-f]{32}$/.test(traceId)) throw new ConfigurationError('traceId', traceId, '32 lowercase hex characters');
+    await this._ready();
     const items = await this._conn.redis.lrange(traceKey(this.prefix, traceId), 0, -1);
     const out: WireEvent[] = [];
     for (const json of items) {
@@ -130,6 +133,7 @@ export class RedisRollupQuery {
     const last = windowStart(f.to, f.windowSeconds);
     const count = (last - first) / size + 1;
     if (count > this._maxWindows) throw new ConfigurationError('to', f.to, `a range of at most ${this._maxWindows} windows of ${f.windowSeconds} s`);
+    await this._ready();
     const redis = this._conn.redis;
     const starts: number[] = [];
     const list = redis.pipeline();
@@ -137,10 +141,10 @@ export class RedisRollupQuery {
       starts.push(s);
       list.smembers(indexKey(this.prefix, f.windowSeconds, s));
     }
-    const members = await list.exec();
+    const members = throwFirstError(await list.exec());
     const wantInstance = f.scope === 'instance' || f.instance !== undefined;
     const selected: Selected[] = [];
-    members?.forEach(([err, value], i) => {
+    members!.forEach(([err, value], i) => {
       if (err !== null || !Array.isArray(value)) return;
       for (const m of value as string[]) {
         const id = parseSeriesMember(m);
@@ -157,9 +161,9 @@ export class RedisRollupQuery {
     if (selected.length === 0) return groups;
     const read = redis.pipeline();
     for (const s of selected) read.hgetall(s.key);
-    const hashes = await read.exec();
+    const hashes = throwFirstError(await read.exec());
     selected.forEach((s, i) => {
-      const entry = hashes?.[i];
+      const entry = hashes![i];
       if (entry === undefined || entry[0] !== null) return;
       const state = rollupFromHash(entry[1] as Record<string, string>);
       if (state.count === 0) return;
@@ -172,6 +176,28 @@ export class RedisRollupQuery {
       mergeRollup(group.state, state);
     });
     return groups;
+  }
+
+  /**
+   * Waits (up to `commandTimeoutMs`) for the connection: the client fails fast while
+   * disconnected, and a query must not mistake "not connected yet" for "no data".
+   */
+  private async _ready(): Promise<void> {
+    const redis = this._conn.redis;
+    if (redis.status === 'ready') return;
+    if (redis.status === 'wait') void redis.connect().catch(() => undefined);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        redis.off('ready', onReady);
+        reject(new Error(`Redis not reachable within ${this._timeoutMs} ms (status ${redis.status})`));
+      }, this._timeoutMs);
+      timer.unref();
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      redis.once('ready', onReady);
+    });
   }
 
   private _check(f: RollupFilter): RollupFilter {
@@ -196,6 +222,13 @@ function hasLabels(pairs: readonly (readonly [string, string])[], want: Readonly
     if (!found) return false;
   }
   return true;
+}
+
+/** A query answered partly is worse than one that fails: surface the first command error. */
+function throwFirstError<T extends [Error | null, unknown][] | null>(results: T): T {
+  if (results === null) throw new Error('Redis pipeline was not executed (connection lost)');
+  for (const [err] of results) if (err !== null) throw err;
+  return results;
 }
 
 function cmp(a: string, b: string): number {

@@ -10,7 +10,9 @@
  *
  * First every event id is looked up in its seen set. If any was already counted (a redelivery
  * after a crash, a resend after a lost reply), nothing is written and those ids are returned, so
- * the aggregator rebuilds the batch without them and tries again. Otherwise the ids are marked
+ * the aggregator rebuilds the batch without them and tries again. Then every sum is checked (a
+ * Redis script is not rolled back on error, so anything that could fail must fail before the
+ * first write). Otherwise the ids are marked
  * seen, the pre-aggregated rollups are merged in with HINCRBY (sketch bins add up), the trace
  * lists are appended, and the stream entries are acknowledged, all in one step: a crash before it
  * leaves the entries pending for another consumer, a crash after it has nothing left to redo.
@@ -30,12 +32,25 @@ for j = 0, nIds - 1 do
   end
 end
 if #dups > 0 then return dups end
+local nRollups = tonumber(nxt())
+local rollupsAt = n
+-- Validation pass before any write: Redis does not roll a script back, so a sum that would
+-- overflow must be refused while nothing has been written yet.
+for j = 1, nRollups do
+  local key = ARGV[n]
+  local s = tonumber(ARGV[n + 5])
+  local cur = tonumber(redis.call('HGET', key, 's') or '0')
+  if (not s) or (not cur) then return redis.error_reply('SI_INVALID_SUM ' .. key) end
+  local total = cur + s
+  if total ~= total or total == math.huge or total == -math.huge then return redis.error_reply('SI_SUM_OVERFLOW ' .. key) end
+  n = n + 9 + 2 * tonumber(ARGV[n + 8])
+end
+n = rollupsAt
 for j = 0, nIds - 1 do
   local k = ARGV[idAt + 2 * j]
   redis.call('SADD', k, ARGV[idAt + 2 * j + 1])
   redis.call('EXPIRE', k, seenTtl)
 end
-local nRollups = tonumber(nxt())
 for j = 1, nRollups do
   local key = nxt(); local index = nxt(); local member = nxt(); local expireAt = nxt()
   local c = nxt(); local s = nxt(); local lo = nxt(); local hi = nxt()

@@ -214,6 +214,62 @@ describe('RedisEventPublisher → RedisAggregator → RedisRollupQuery (real Red
     expect(agg.stats().errors).toBeGreaterThan(0);
   });
 
+  it('a batch Redis refuses (sum overflow) is not half-applied, and is acknowledged after three refusals', async () => {
+    const n = names();
+    const now = Date.now();
+    const entry = (id: string, value: number) =>
+      encodeEvent({ type: 'performance.metric.recorded', name: 'm', value, timestamp: now, attributes: {} }, 'svc', 'i1', id)!;
+    await admin.xadd(n.stream, '*', 'v', WIRE_VERSION, 'd', entry('i1-1', 1e308));
+    const agg = track(new RedisAggregator({ redis: server.url, stream: n.stream, group: n.group, prefix: n.prefix, blockMs: 50, retryMaxDelayMs: 20 }).start());
+    await waitFor(() => agg.stats().processed === 1, 'first huge value');
+    // Same window, same series: 1e308 + 1e308 overflows a double, in one batch together with a
+    // harmless event.
+    await admin.multi().xadd(n.stream, '*', 'v', WIRE_VERSION, 'd', entry('i1-2', 1e308)).xadd(n.stream, '*', 'v', WIRE_VERSION, 'd', entry('i1-3', 1)).exec();
+    await waitFor(() => agg.stats().rejected === 2, 'batch acknowledged after three refusals', 10_000);
+    const query = track(new RedisRollupQuery({ redis: server.url, prefix: n.prefix }));
+    // Nothing of the refused batch was written: not the sum, not the count, not the seen ids.
+    expect(await query.summary({ metric: 'm', windowSeconds: 60, ...around(now) })).toMatchObject({ count: 1, sum: 1e308 });
+    expect(await admin.xpending(n.stream, n.group)).toEqual([0, null, null, null]);
+    expect(agg.stats().errors).toBeGreaterThanOrEqual(2);
+  });
+
+  it('gives every rollup, index, seen-id and trace key an expiry', async () => {
+    const n = names();
+    const bus = new EventBus();
+    track(new RedisEventPublisher({ bus, redis: server.url, serviceName: 's', instanceId: 'p1', stream: n.stream }));
+    const windows = [{ seconds: 60, retentionSeconds: 120 }, { seconds: 300, retentionSeconds: 600 }];
+    const agg = track(new RedisAggregator({ redis: server.url, stream: n.stream, group: n.group, prefix: n.prefix, blockMs: 50, windows, dedupTtlSeconds: 900, traceTtlSeconds: 30 }).start());
+    bus.publish('performance.phase.end', { name: 'render', durationMs: 4, status: 'ok', traceId: TRACE, spanId: SPAN });
+    await waitFor(() => agg.stats().processed === 1, 'event aggregated');
+    const keys = (await admin.keys(`${n.prefix}:*`)).filter((k) => k !== n.stream);
+    expect(keys.filter((k) => k.startsWith(`${n.prefix}:r:`))).toHaveLength(4); // 2 windows × (service, instance)
+    const now = Date.now() / 1000;
+    for (const key of keys) {
+      const ttl = await admin.ttl(key);
+      const kind = key.split(':')[1];
+      const window = kind === 'r' || kind === 'i' ? Number(key.split(':')[2]) : 0;
+      const max = kind === 'seen' ? 900 : kind === 't' ? 30 : window + windows.find((w) => w.seconds === window)!.retentionSeconds;
+      expect(ttl, key).toBeGreaterThan(0);
+      expect(ttl, key).toBeLessThanOrEqual(max);
+    }
+    expect(now).toBeGreaterThan(0);
+  });
+
+  it('a query waits for its connection instead of answering "no data", and fails when Redis is unreachable', async () => {
+    const n = names();
+    const now = Date.now();
+    await admin.xadd(n.stream, '*', 'v', WIRE_VERSION, 'd', encodeEvent({ type: 'performance.metric.recorded', name: 'm', value: 2, timestamp: now, attributes: {} }, 's', 'i', 'i-1')!);
+    const agg = track(new RedisAggregator({ redis: server.url, stream: n.stream, group: n.group, prefix: n.prefix, blockMs: 50 }).start());
+    await waitFor(() => agg.stats().processed === 1, 'aggregated');
+    // Regression: the first query on a fresh client used to run before it connected and came back empty.
+    const fresh = track(new RedisRollupQuery({ redis: server.url, prefix: n.prefix }));
+    expect(await fresh.summary({ metric: 'm', windowSeconds: 60, ...around(now) })).toMatchObject({ count: 1, sum: 2 });
+    const gone = await RedisServer.start();
+    await gone.stop();
+    const unreachable = track(new RedisRollupQuery({ redis: gone.url, prefix: n.prefix, commandTimeoutMs: 300 }));
+    await expect(unreachable.summary({ metric: 'm', windowSeconds: 60, ...around(now) })).rejects.toThrow(/not reachable/);
+  });
+
   it('rejects bad configuration at construction, naming the option and value', () => {
     const bus = new EventBus();
     expect(() => new RedisEventPublisher({ bus, serviceName: '' })).toThrow(/serviceName/);
