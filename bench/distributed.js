@@ -186,7 +186,7 @@ async function main() {
 
 if (!isMainThread) {
   // Aggregator worker: consumes until told to stop, then reports its stats.
-  const agg = new RedisAggregator({ ...workerData, blockMs: 100, batchSize: 500 }).start();
+  const agg = new RedisAggregator({ ...workerData, blockMs: 100 }).start();
   parentPort.on('message', async () => {
     await agg.shutdown(5000);
     parentPort.postMessage(agg.stats());

@@ -46,10 +46,14 @@ for j = 1, nRollups do
   n = n + 9 + 2 * tonumber(ARGV[n + 8])
 end
 n = rollupsAt
+local touched = {}
 for j = 0, nIds - 1 do
   local k = ARGV[idAt + 2 * j]
   redis.call('SADD', k, ARGV[idAt + 2 * j + 1])
-  redis.call('EXPIRE', k, seenTtl)
+  if not touched[k] then
+    touched[k] = true
+    redis.call('EXPIRE', k, seenTtl)
+  end
 end
 for j = 1, nRollups do
   local key = nxt(); local index = nxt(); local member = nxt(); local expireAt = nxt()
@@ -70,9 +74,13 @@ for j = 1, nRollups do
   redis.call('EXPIREAT', index, expireAt)
 end
 local nTraces = tonumber(nxt()); local traceTtl = tonumber(nxt()); local traceMax = tonumber(nxt())
+local traced = {}
 for j = 1, nTraces do
   local key = nxt(); local payload = nxt()
   redis.call('RPUSH', key, payload)
+  traced[key] = true
+end
+for key in pairs(traced) do
   redis.call('LTRIM', key, -traceMax, -1)
   redis.call('EXPIRE', key, traceTtl)
 end
