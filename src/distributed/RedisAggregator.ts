@@ -302,7 +302,11 @@ export class RedisAggregator {
     const decoded: { value: WireEvent; json: string }[] = [];
     for (const [id, fields] of entries) {
       acks.push(id);
-      if (fields === null) continue;
+      if (fields === null) {
+        // Re-reading our own pending entries returns trimmed ones with no fields.
+        this._stats.trimmed++;
+        continue;
+      }
       const r = decodeEntry(fields, this._maxEntryBytes);
       if (r.ok) decoded.push(r);
       else {

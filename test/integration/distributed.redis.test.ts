@@ -147,6 +147,18 @@ describe('RedisEventPublisher → RedisAggregator → RedisRollupQuery (real Red
     expect(await admin.xpending(n.stream, n.group)).toEqual([0, null, null, null]);
   });
 
+  it('counts pending entries the stream trimmed away before anyone committed them', async () => {
+    const n = names();
+    await admin.xgroup('CREATE', n.stream, n.group, '0', 'MKSTREAM');
+    for (let i = 1; i <= 10; i++) await admin.xadd(n.stream, '*', 'v', WIRE_VERSION, 'd', encodeEvent({ type: 'performance.metric.recorded', name: 'm', value: i, timestamp: Date.now(), attributes: {} }, 's', 'i', `i-${i}`)!);
+    await admin.xreadgroup('GROUP', n.group, 'dead', 'COUNT', 100, 'STREAMS', n.stream, '>');
+    await admin.xtrim(n.stream, 'MAXLEN', 0);
+    const agg = track(new RedisAggregator({ redis: server.url, stream: n.stream, group: n.group, prefix: n.prefix, blockMs: 50, claimIdleMs: 1, claimIntervalMs: 50 }).start());
+    await waitFor(() => agg.stats().trimmed === 10, 'trimmed entries counted');
+    expect(agg.stats().processed).toBe(0);
+    expect(await admin.xpending(n.stream, n.group)).toEqual([0, null, null, null]);
+  });
+
   it('bounds the local buffer while Redis is down, counts drops, and delivers the rest when it comes up', async () => {
     const n = names();
     const down = await RedisServer.start();
