@@ -171,7 +171,7 @@ async function throughput(redisUrl, events, rounds) {
   admin.disconnect();
   const fmt = (xs) => `${Math.round(median(xs)).toLocaleString('en-US').padStart(9)} events/s   (runs: ${xs.map((x) => Math.round(x)).join(', ')})`;
   console.log(`   raw ioredis pipelined XADD (ceiling)           ${fmt(results.raw)}`);
-  console.log(`   publisher → Redis (pipelined XADD)             ${fmt(results.publish)}`);
+  console.log(`   publisher → Redis (aggregator busy alongside)  ${fmt(results.publish)}`);
   console.log(`   publisher → Redis → 1 aggregator → rollups    ${fmt(results.agg1)}`);
   console.log(`   publisher → Redis → 2 aggregators → rollups   ${fmt(results.agg2)}`);
 }
