@@ -147,3 +147,12 @@ export type { PrometheusSerializerOptions } from './export/PrometheusSerializer.
 export { PrometheusEndpoint, createPrometheusEndpoint, isLoopback } from './export/PrometheusEndpoint.js';
 export type { MetricSource, PrometheusEndpointOptions, PrometheusMonitoringSource, Scrape } from './export/PrometheusEndpoint.js';
 export type { CellExemplar } from './collectors/CellMetricProducer.js';
+
+// Distributed monitoring (issue 5): the pure, Redis-free parts (wire format, rollup merge). The
+// Redis publisher, aggregator and query API live in `service-infrastructure/redis`.
+export { ROLLUP_RELATIVE_ACCURACY, addValue, createRollup, mergeRollup, rollupFromHash, rollupQuantile, summarizeRollup } from './distributed/Rollup.js';
+export type { RollupState, RollupSummary } from './distributed/Rollup.js';
+export { DEFAULT_WINDOWS, RollupBatch, seriesMember, parseSeriesMember, validateWindows, windowStart } from './distributed/RollupBatch.js';
+export type { BatchRollup, BatchTraceEvent, RollupWindow, SeriesIdentity } from './distributed/RollupBatch.js';
+export { WIRE_VERSION, decodeEntry, encodeEvent, sampleOf } from './distributed/wire.js';
+export type { DecodeFailure, DecodeResult, EventSample, WireEvent, WireEventBody } from './distributed/wire.js';

@@ -1,0 +1,90 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { ConfigurationError } from '../errors/MonitoringError.js';
+import { reportOnce } from '../internal/report.js';
+
+/**
+ * How an adapter reaches Redis: a URL (`redis://host:port/db`), ioredis options, or a client you
+ * own. A client you pass in is used as is and never closed by the SDK; URLs and options get a
+ * client tuned for monitoring traffic (see `openRedis`).
+ */
+export type RedisTarget = string | RedisOptions | Redis;
+
+/** @internal */
+export interface OpenedRedis {
+  readonly redis: Redis;
+  /** True when the SDK created the client and must close it. */
+  readonly owned: boolean;
+}
+
+/** @internal Options shared by the adapters' own clients. */
+export interface ConnectOptions {
+  readonly commandTimeoutMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly name: string;
+}
+
+/**
+ * @internal Opens (or adopts) a client. Own clients fail fast instead of queueing while Redis is
+ * away (`enableOfflineQueue: false`, no per-request retries, no automatic resend): the adapters keep
+ * their own bounded buffers and retry whole batches, so ioredis must not hold a second, unbounded
+ * copy. Reconnection uses exponential backoff capped at `retryMaxDelayMs`.
+ */
+export function openRedis(target: RedisTarget | undefined, opts: ConnectOptions): OpenedRedis {
+  if (target instanceof Redis) return { redis: target, owned: false };
+  const resolved = target ?? process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const tuned: RedisOptions = {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: opts.commandTimeoutMs,
+    connectionName: opts.name,
+    retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 12), opts.retryMaxDelayMs),
+  };
+  let redis: Redis;
+  if (typeof resolved === 'string') {
+    if (!/^rediss?:\/\//.test(resolved)) throw new ConfigurationError('redis', resolved, 'a redis:// or rediss:// URL, ioredis options or an ioredis client');
+    redis = new Redis(resolved, tuned);
+  } else if (typeof resolved === 'object' && resolved !== null) {
+    redis = new Redis({ ...resolved, ...tuned });
+  } else {
+    throw new ConfigurationError('redis', resolved, 'a redis:// or rediss:// URL, ioredis options or an ioredis client');
+  }
+  // Without a listener ioredis prints every failed reconnect; report the first one per adapter.
+  redis.on('error', (err: Error) => reportOnce(`redis-error:${opts.name}:${err.message}`, `${opts.name}: Redis error: ${err.message}`));
+  return { redis, owned: true };
+}
+
+/** @internal Closes an owned client: QUIT within `ms`, then a hard disconnect. Never throws. */
+export async function closeRedis(opened: OpenedRedis, ms: number): Promise<void> {
+  if (!opened.owned) return;
+  const { redis } = opened;
+  if (redis.status === 'end') return;
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    redis.quit().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+  if ((redis.status as string) !== 'end') redis.disconnect();
+}
+
+/** @internal Positive integer option check, naming the option on failure. */
+export function positiveInt(option: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 1) throw new ConfigurationError(option, value, 'a positive integer');
+  return v;
+}
+
+/** @internal Non-empty string option check. */
+export function nonEmpty(option: string, value: string | undefined, fallback?: string): string {
+  const v = value ?? fallback;
+  if (typeof v !== 'string' || v.length === 0 || v.length > 256) throw new ConfigurationError(option, value, 'a non-empty string of at most 256 characters');
+  return v;
+}
