@@ -37,20 +37,31 @@ export class HistogramSeries {
   max = -Infinity;
   readonly counts: Float64Array;
   readonly sketch: DDSketch | null;
+  /** Values still to skip before the next sampled one (only used when `sampleEvery` > 1). */
+  private _countdown: number;
 
   constructor(
     readonly attributes: Attributes,
     readonly startTime: HrTime,
     readonly boundaries: Float64Array,
     withSketch: boolean,
+    /** Record one value in this many, weighted by it (1 = every value). */
+    readonly sampleEvery = 1,
   ) {
     this.counts = new Float64Array(boundaries.length + 1);
     this.sketch = withSketch ? new DDSketch({ relativeAccuracy: SKETCH_RELATIVE_ACCURACY }) : null;
+    this._countdown = 1;
   }
 
   record(value: number): void {
-    this.count++;
-    this.sum += value;
+    let w = 1;
+    if (this.sampleEvery !== 1) {
+      // A countdown rather than Math.random(): cheaper, and the kept fraction is exact.
+      if (--this._countdown !== 0) return;
+      this._countdown = w = this.sampleEvery;
+    }
+    this.count += w;
+    this.sum += value * w;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
     const b = this.boundaries;
@@ -61,8 +72,8 @@ export class HistogramSeries {
       if (value > b[mid]!) lo = mid + 1;
       else hi = mid;
     }
-    this.counts[lo]!++;
-    if (this.sketch !== null) this.sketch.accept(value);
+    this.counts[lo]! += w;
+    if (this.sketch !== null) this.sketch.accept(value, w);
   }
 
   /** The q-quantile (0..1): from the sketch when kept, otherwise interpolated within buckets. */
