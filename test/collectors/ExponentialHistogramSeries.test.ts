@@ -2,7 +2,7 @@ import { MeterProvider, MetricReader, DataPointType, type ExponentialHistogram }
 import { describe, expect, it } from 'vitest';
 import { ExponentialHistogramSeries, exponentialIndex, exponentialLowerBoundary } from '../../src/collectors/ExponentialHistogramSeries.js';
 import { exponentialHistogramView } from '../../src/collectors/views.js';
-import { exactQuantile, sample, type Distribution } from '../helpers/random.js';
+import { exactQuantile, sample, type Distribution } from '../helpers/seededRandom.js';
 
 class TestReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}

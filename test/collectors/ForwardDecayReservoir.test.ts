@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ForwardDecayReservoir } from '../../src/collectors/ForwardDecayReservoir.js';
-import { exactQuantile, mulberry32, sample, type Distribution } from '../helpers/random.js';
+import { exactQuantile, mulberry32, sample, type Distribution } from '../helpers/seededRandom.js';
 
 describe('ForwardDecayReservoir', () => {
   beforeEach(() => {

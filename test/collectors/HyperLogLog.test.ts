@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HyperLogLog } from '../../src/collectors/HyperLogLog.js';
-import { mulberry32 } from '../helpers/random.js';
+import { mulberry32 } from '../helpers/seededRandom.js';
 
 describe('HyperLogLog', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SlidingWindowQuantiles } from '../../src/collectors/SlidingWindowQuantiles.js';
-import { exactQuantile, sample, type Distribution } from '../helpers/random.js';
+import { exactQuantile, sample, type Distribution } from '../helpers/seededRandom.js';
 
 describe('SlidingWindowQuantiles', () => {
   beforeEach(() => {

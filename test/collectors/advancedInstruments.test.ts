@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryCollector } from '../../src/collectors/MemoryCollector.js';
 import { explicitBucketsView, exponentialHistogramView } from '../../src/collectors/views.js';
 import { ConfigurationError } from '../../src/errors/MonitoringError.js';
-import { mulberry32 } from '../helpers/random.js';
+import { mulberry32 } from '../helpers/seededRandom.js';
 
 afterEach(() => {
   vi.useRealTimers();
