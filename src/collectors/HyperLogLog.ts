@@ -11,7 +11,11 @@ function fmix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-let hashHigh = 0;
+/**
+ * The high 32 bits of the last hash. A typed-array cell, not a `let`: a module variable holding a
+ * uint32 above 2^31 is a heap number, and every store would allocate one.
+ */
+const hashHigh = new Uint32Array(1);
 
 /**
  * 64 bits of MurmurHash3-style hash over a string's UTF-16 code units, in two 32-bit halves (the
@@ -35,7 +39,7 @@ function hashString(s: string): number {
   h1 ^= s.length;
   h2 ^= s.length;
   h1 = fmix(h1 ^ fmix(h2));
-  hashHigh = fmix(h2 + h1);
+  hashHigh[0] = fmix(h2 + h1);
   return h1;
 }
 
@@ -44,7 +48,7 @@ function hashNumber(n: number): number {
   const a = floatBits.getUint32(0);
   const b = floatBits.getUint32(4);
   const h1 = fmix(a ^ fmix(b ^ 0x9747b28c));
-  hashHigh = fmix(b + fmix(a ^ 0x5bd1e995) + h1);
+  hashHigh[0] = fmix(b + fmix(a ^ 0x5bd1e995) + h1);
   return h1;
 }
 
@@ -87,10 +91,11 @@ export class HyperLogLog {
     else if (typeof value === 'number') low = hashNumber(value);
     else return false;
     const p = this.precision;
-    const index = hashHigh >>> (32 - p);
+    const high = hashHigh[0]!;
+    const index = high >>> (32 - p);
     // The rank is the position of the first 1 bit in the remaining 64 - p bits (1-based), capped
     // at q + 1 when they are all zero.
-    const rest = (hashHigh << p) >>> 0;
+    const rest = (high << p) >>> 0;
     let rank: number;
     if (rest !== 0) rank = Math.clz32(rest) + 1;
     else if (low !== 0) rank = 32 - p + Math.clz32(low) + 1;
