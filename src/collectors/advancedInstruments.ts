@@ -135,13 +135,14 @@ export interface SummaryOptions {
   maxAgeSeconds?: number;
   /** Rotating buckets the window is split into (more: smoother ageing, more memory). Default 5. */
   ageBuckets?: number;
-  /** Quantiles exported as `{quantile="…"}` series. Default [0.5, 0.9, 0.99]. */
+  /** Quantiles exported as `<name>_p50`-style gauges. Default [0.5, 0.9, 0.99]. */
   quantiles?: readonly number[];
 }
 
 /**
- * A summary over a sliding time window: percentiles, count and sum of the last `maxAgeSeconds`.
- * Exported as gauges: `<name>{quantile="0.99"}`, `<name>_count` and `<name>_sum` (window values).
+ * A summary over a sliding time window: percentiles, count and mean of the last `maxAgeSeconds`.
+ * Exported as gauges: `<name>_p50`, `<name>_p99`, ... (one per quantile), `<name>_window_observations`
+ * and `<name>_window_mean`.
  *
  * @example
  * const s = collector.summary('checkout_seconds', { maxAgeSeconds: 300, ageBuckets: 5 });
@@ -157,7 +158,7 @@ export function createSummary(store: MetricStore, name: string, options: Summary
   const quantiles = checkQuantiles(options.quantiles ?? [0.5, 0.9, 0.99]);
   if (!(maxAge > 0) || !Number.isFinite(maxAge)) throw new ConfigurationError('maxAgeSeconds', maxAge, 'a finite number of seconds > 0');
   if (!Number.isInteger(ageBuckets) || ageBuckets < 1 || ageBuckets > 1000) throw new ConfigurationError('ageBuckets', ageBuckets, 'an integer from 1 to 1000');
-  const labels = quantileLabels(quantiles);
+  const suffixes = quantileSuffixes(name, quantiles, store);
   const family = new InstrumentFamily<SlidingWindowQuantiles>(
     name,
     'summary',
@@ -166,21 +167,22 @@ export function createSummary(store: MetricStore, name: string, options: Summary
     store,
     (attributes, start) => new SlidingWindowQuantiles(attributes, start, maxAge, ageBuckets),
     (fam, now) => {
-      const q: { attributes: Attributes; startTime: HrTime; value: number }[] = [];
-      const counts: typeof q = [];
-      const sums: typeof q = [];
+      const perQuantile = quantiles.map(() => [] as Point[]);
+      const counts: Point[] = [];
+      const means: Point[] = [];
       for (const s of fam.all()) {
         const values = s.quantiles(quantiles);
         for (let i = 0; i < quantiles.length; i++) {
-          if (!Number.isNaN(values[i]!)) q.push({ attributes: { ...s.attributes, quantile: labels[i]! }, startTime: s.startTime, value: values[i]! });
+          if (!Number.isNaN(values[i]!)) perQuantile[i]!.push({ attributes: s.attributes, startTime: s.startTime, value: values[i]! });
         }
-        counts.push({ attributes: s.attributes, startTime: s.startTime, value: s.count() });
-        sums.push({ attributes: s.attributes, startTime: s.startTime, value: s.sum() });
+        const n = s.count();
+        counts.push({ attributes: s.attributes, startTime: s.startTime, value: n });
+        if (n > 0) means.push({ attributes: s.attributes, startTime: s.startTime, value: s.sum() / n });
       }
       return [
-        gaugeData(fam.name, fam.description, fam.unit, q, now),
-        gaugeData(`${fam.name}_count`, `Values of ${fam.name} in its sliding window.`, '1', counts, now),
-        gaugeData(`${fam.name}_sum`, `Sum of ${fam.name} over its sliding window.`, fam.unit, sums, now),
+        ...quantiles.map((q, i) => gaugeData(`${fam.name}_${suffixes[i]!}`, `${quantileText(q)} of ${fam.name} over the last ${maxAge} s.`, fam.unit, perQuantile[i]!, now)),
+        gaugeData(`${fam.name}_window_observations`, `Values of ${fam.name} recorded in the last ${maxAge} s.`, '1', counts, now),
+        gaugeData(`${fam.name}_window_mean`, `Mean of ${fam.name} over the last ${maxAge} s.`, fam.unit, means, now),
       ];
     },
   );
@@ -198,7 +200,7 @@ export interface ReservoirOptions {
   alpha?: number;
   /** Samples weighing less than this fraction of a fresh one are left out of reads. Default 0.01. */
   minWeight?: number;
-  /** Quantiles exported as `{quantile="…"}` series. Default [0.5, 0.75, 0.95, 0.99]. */
+  /** Quantiles exported as `<name>_p50`-style gauges. Default [0.5, 0.75, 0.95, 0.99]. */
   quantiles?: readonly number[];
   /** Source of uniform randoms in [0, 1), for reproducible tests. Default Math.random. */
   random?: () => number;
@@ -206,7 +208,7 @@ export interface ReservoirOptions {
 
 /**
  * A forward-decaying reservoir per label set: quantiles biased towards the last few minutes that
- * empty out while idle. Exported as gauges `<name>{quantile="…"}` and `<name>_decayed_count`.
+ * empty out while idle. Exported as gauges `<name>_p50`, ... and `<name>_decayed_observations`.
  *
  * @example
  * const r = collector.reservoir('render_ms');
@@ -231,7 +233,7 @@ export function createReservoir(store: MetricStore, name: string, options: Reser
   if (!(alpha > 0) || !Number.isFinite(alpha)) throw new ConfigurationError('alpha', alpha, 'a finite number > 0');
   if (!(minWeight > 0 && minWeight < 1)) throw new ConfigurationError('minWeight', minWeight, 'a number between 0 and 1 (exclusive)');
   if (typeof random !== 'function') throw new ConfigurationError('random', random, 'a function returning numbers in [0, 1)');
-  const labels = quantileLabels(quantiles);
+  const suffixes = quantileSuffixes(name, quantiles, store);
   const family = new InstrumentFamily<ForwardDecayReservoir>(
     name,
     'reservoir',
@@ -240,18 +242,18 @@ export function createReservoir(store: MetricStore, name: string, options: Reser
     store,
     (attributes, start) => new ForwardDecayReservoir(attributes, start, size, alpha, minWeight, random),
     (fam, now) => {
-      const q: { attributes: Attributes; startTime: HrTime; value: number }[] = [];
-      const counts: typeof q = [];
+      const perQuantile = quantiles.map(() => [] as Point[]);
+      const counts: Point[] = [];
       for (const s of fam.all()) {
         const snap = s.snapshot();
         if (snap.size > 0) {
-          for (let i = 0; i < quantiles.length; i++) q.push({ attributes: { ...s.attributes, quantile: labels[i]! }, startTime: s.startTime, value: snap.quantile(quantiles[i]!) });
+          for (let i = 0; i < quantiles.length; i++) perQuantile[i]!.push({ attributes: s.attributes, startTime: s.startTime, value: snap.quantile(quantiles[i]!) });
         }
         counts.push({ attributes: s.attributes, startTime: s.startTime, value: s.decayedCount() });
       }
       return [
-        gaugeData(fam.name, fam.description, fam.unit, q, now),
-        gaugeData(`${fam.name}_decayed_count`, `Forward-decayed number of ${fam.name} records.`, '1', counts, now),
+        ...quantiles.map((q, i) => gaugeData(`${fam.name}_${suffixes[i]!}`, `${quantileText(q)} of ${fam.name}, forward-decayed (recent values weigh more).`, fam.unit, perQuantile[i]!, now)),
+        gaugeData(`${fam.name}_decayed_observations`, `Forward-decayed number of ${fam.name} records.`, '1', counts, now),
       ];
     },
   );
@@ -345,6 +347,28 @@ function checkQuantiles(qs: readonly number[]): readonly number[] {
   return Object.freeze([...qs]);
 }
 
-function quantileLabels(qs: readonly number[]): string[] {
-  return qs.map((q) => String(q));
+type Point = { attributes: Attributes; startTime: HrTime; value: number };
+
+/** `p50`, `p99`, `p99_9`: the metric-name suffix of a quantile. */
+function quantileSuffix(q: number): string {
+  return `p${String(Number((q * 100).toPrecision(12))).replace('.', '_')}`;
+}
+
+function quantileText(q: number): string {
+  return `${Number((q * 100).toPrecision(12))}th percentile`;
+}
+
+/**
+ * The suffixes of an instrument's quantile gauges, checked against names already taken. Quantiles
+ * are exported as one gauge per quantile (`<name>_p99`) rather than a `quantile` label: OTel JS has
+ * no summary data type, and Prometheus' linter rejects a `quantile` label on gauges.
+ */
+function quantileSuffixes(name: string, qs: readonly number[], store: MetricStore): string[] {
+  const out = qs.map(quantileSuffix);
+  for (const suffix of out) {
+    if (store.families.has(`${name}_${suffix}`) || store.instruments.has(`${name}_${suffix}`)) {
+      throw new ConfigurationError(`metric ${name}`, `${name}_${suffix}`, 'names not used by another metric');
+    }
+  }
+  return out;
 }

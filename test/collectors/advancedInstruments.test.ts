@@ -48,22 +48,24 @@ describe('advanced instruments through MemoryCollector and the OTel producer', (
     await c.shutdown();
   });
 
-  it('summaries export window quantiles, count and sum as gauges and forget old values', async () => {
+  it('summaries export one gauge per quantile plus window count and mean, and forget old values', async () => {
     vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
     const c = new MemoryCollector();
-    const s = c.summary('checkout_seconds', { maxAgeSeconds: 60, ageBuckets: 3, quantiles: [0.5, 0.99] });
+    const s = c.summary('checkout_seconds', { maxAgeSeconds: 60, ageBuckets: 3, quantiles: [0.5, 0.99, 0.999] });
     for (let i = 1; i <= 100; i++) s.record(i / 100, { region: 'eu' });
     const read = async (name: string) => (await c.readMetric(name))?.series;
-    const quantiles = await read('checkout_seconds');
-    expect(quantiles?.map((p) => p.labels['quantile'])).toEqual(['0.5', '0.99']);
-    expect(quantiles?.[0]?.value).toBeCloseTo(0.5, 1);
-    expect(quantiles?.[1]?.value).toBeCloseTo(0.99, 1);
-    expect((await read('checkout_seconds_count'))?.[0]).toEqual({ labels: { region: 'eu' }, value: 100 });
-    expect((await read('checkout_seconds_sum'))?.[0]?.value).toBeCloseTo(50.5, 6);
+    expect((await read('checkout_seconds_p50'))?.[0]?.labels).toEqual({ region: 'eu' });
+    expect((await read('checkout_seconds_p50'))?.[0]?.value).toBeCloseTo(0.5, 1);
+    expect((await read('checkout_seconds_p99'))?.[0]?.value).toBeCloseTo(0.99, 1);
+    expect((await read('checkout_seconds_p99_9'))?.[0]?.value).toBeCloseTo(1, 1);
+    expect((await read('checkout_seconds_window_observations'))?.[0]).toEqual({ labels: { region: 'eu' }, value: 100 });
+    expect((await read('checkout_seconds_window_mean'))?.[0]?.value).toBeCloseTo(0.505, 6);
     vi.advanceTimersByTime(61_000);
-    expect(await read('checkout_seconds')).toEqual([]);
-    expect((await read('checkout_seconds_count'))?.[0]?.value).toBe(0);
+    expect(await read('checkout_seconds_p50')).toEqual([]);
+    expect((await read('checkout_seconds_window_observations'))?.[0]?.value).toBe(0);
     expect(() => c.summary('bad_seconds', { ageBuckets: 0 })).toThrow(/ageBuckets/);
+    c.counter('taken_p50');
+    expect(() => c.summary('taken', { quantiles: [0.5] })).toThrow(/taken_p50/);
   });
 
   it('reservoirs export weighted quantiles and a decayed count, empty after idling', async () => {
@@ -73,10 +75,10 @@ describe('advanced instruments through MemoryCollector and the OTel producer', (
     const bound = r.bind({ page: 'home' });
     for (let i = 0; i < 1000; i++) bound.record(20);
     expect(r.snapshot({ page: 'home' })?.quantile(0.5)).toBe(20);
-    expect((await c.readMetric('render_ms'))?.series).toEqual([{ labels: { page: 'home', quantile: '0.5' }, value: 20 }]);
-    expect((await c.readMetric('render_ms_decayed_count'))?.series[0]?.value).toBeCloseTo(1000, 6);
+    expect((await c.readMetric('render_ms_p50'))?.series).toEqual([{ labels: { page: 'home' }, value: 20 }]);
+    expect((await c.readMetric('render_ms_decayed_observations'))?.series[0]?.value).toBeCloseTo(1000, 6);
     vi.advanceTimersByTime(10 * 60_000);
-    expect((await c.readMetric('render_ms'))?.series).toEqual([]);
+    expect((await c.readMetric('render_ms_p50'))?.series).toEqual([]);
     expect(() => c.reservoir('bad_ms', { alpha: 0 })).toThrow(/alpha/);
   });
 
