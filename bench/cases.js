@@ -262,6 +262,15 @@ export const CASES = [
     },
   },
   {
+    id: 'phase.direct.lean', group: 'phase start+end (BatchSpanProcessor, no-op exporter)', label: 'Direct…, enableDetailedMetrics: false',
+    async setup() {
+      const { DirectPerformanceCoordinator, MemoryCollector, MonitoringSettings, MonitoringMode } = await sdk();
+      const settings = new MonitoringSettings({ mode: MonitoringMode.DIRECT, enableDetailedMetrics: false });
+      const coordinator = new DirectPerformanceCoordinator({ tracerProvider: await tracerProvider(), collector: new MemoryCollector({ detailed: false }), settings });
+      return (n) => { for (let i = 0; i < n; i++) coordinator.startPhase('load-cart').end(); };
+    },
+  },
+  {
     id: 'phase.otel', group: 'phase start+end (BatchSpanProcessor, no-op exporter)', label: 'raw OTel tracer.startSpan().end()',
     async setup() {
       const tracer = (await tracerProvider()).getTracer('bench');

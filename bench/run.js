@@ -30,6 +30,7 @@ const TARGETS = [
   { id: 'counter3.si.increment', peer: 'counter3.otel', ratio: 0.2, text: 'incrementCounter(name, labels) <= 1/5 of OTel' },
   { id: 'hist3.si.record', peer: 'hist3.otel', ratio: 0.2, text: 'recordHistogram(name, v, labels) <= 1/5 of OTel' },
   { id: 'phase.direct', peer: 'phase.otel', ratio: 1.15, text: 'direct phase <= 1.15x raw OTel span' },
+  { id: 'phase.direct.lean', peer: 'phase.otel', ratio: 1.15, text: 'direct phase, detailed metrics off, <= 1.15x raw OTel span' },
   { id: 'phase.noop', ns: 5, text: 'noop phase <= 5 ns' },
 ];
 
