@@ -1,7 +1,8 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
 
-/** Dropwizard's defaults: 1028 samples, α = 0.015 (a sample's weight halves every ~46 s). */
+/** Dropwizard's default reservoir size, 1028 samples (documented there as 99.9% confidence, 5% margin of error, for normally distributed data). */
 export const RESERVOIR_DEFAULT_SIZE = 1028;
+/** Dropwizard's default decay factor per second: a sample's weight halves every ~46 s. */
 export const RESERVOIR_DEFAULT_ALPHA = 0.015;
 /** Landmark rescale period (Dropwizard: one hour), which keeps exp(α·(t − L)) far from overflow. */
 const RESCALE_SECONDS = 3600;

@@ -12,6 +12,7 @@ export interface HyperLogLogRedisClient {
   pfmerge(destination: string, ...sources: string[]): Promise<unknown>;
 }
 
+/** Options of `RedisHyperLogLog`; validated by its constructor (a `ConfigurationError` names the bad one). */
 export interface RedisHyperLogLogOptions {
   /** An ioredis client (or anything with `pfadd`, `pfcount`, `pfmerge`). */
   client: HyperLogLogRedisClient;
