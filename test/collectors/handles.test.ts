@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryCollector } from '../../src/collectors/MemoryCollector.js';
 import { exponentialBuckets, linearBuckets } from '../../src/collectors/MetricStore.js';
 import { ConfigurationError, InvalidRecordError } from '../../src/errors/MonitoringError.js';
+import { exactQuantile, sample, type Distribution } from '../helpers/seededRandom.js';
 
 describe('bound and declared instruments', () => {
   it('bound counter increments reach getCounterValue and OTel collect()', async () => {
@@ -94,6 +95,22 @@ describe('bound and declared instruments', () => {
     const s = c.getHistogram('mixed_ms')!;
     expect(s.count).toBe(70_000);
     expect(Math.abs(s.sum - exactSum) / exactSum).toBeLessThan(0.02);
+  });
+
+  it.each(['uniform', 'long-tailed', 'bimodal'] as Distribution[])('histogram percentiles of %s data are within the stated 1%%', (dist) => {
+    for (const seed of [21, 22]) {
+      const c = new MemoryCollector();
+      const h = c.histogram('latency_ms').bind({ route: '/x' });
+      const values = sample(dist, 20_000, seed);
+      for (const v of values) h.record(v);
+      const summary = c.getHistogram('latency_ms', { route: '/x' })!;
+      expect(summary.relativeError).toBe(0.01);
+      const sorted = [...values].sort((a, b) => a - b);
+      for (const q of [0.5, 0.9, 0.95, 0.99]) {
+        const exact = exactQuantile(sorted, q);
+        expect(Math.abs(summary.percentile(q) - exact) / exact).toBeLessThanOrEqual(0.01 + 1e-9);
+      }
+    }
   });
 
   it('declaring a name twice with another kind throws', () => {
