@@ -156,3 +156,32 @@ export { DEFAULT_WINDOWS, RollupBatch, seriesMember, parseSeriesMember, validate
 export type { BatchRollup, BatchTraceEvent, RollupWindow, SeriesIdentity } from './distributed/RollupBatch.js';
 export { WIRE_VERSION, decodeEntry, encodeEvent, sampleOf } from './distributed/wire.js';
 export type { DecodeFailure, DecodeResult, EventSample, WireEvent, WireEventBody } from './distributed/wire.js';
+
+// Advanced metrics (issue 6): bound handles, buckets, sampling, exponential histograms,
+// sliding-window summaries, forward-decay reservoirs, HyperLogLog (local and Redis), OTel views.
+export { BoundCounter, BoundGauge, BoundHistogram, CounterMetric, GaugeMetric, HistogramMetric } from './collectors/handles.js';
+export {
+  BoundHyperLogLog,
+  BoundRecorder,
+  ExponentialHistogramMetric,
+  HyperLogLogMetric,
+  ReservoirMetric,
+  SummaryMetric,
+} from './collectors/advancedInstruments.js';
+export type { ExponentialHistogramOptions, HyperLogLogOptions, ReservoirOptions, SummaryOptions } from './collectors/advancedInstruments.js';
+export { exponentialBuckets, linearBuckets } from './collectors/MetricStore.js';
+export {
+  EXPONENTIAL_DEFAULT_MAX_SIZE,
+  EXPONENTIAL_MAX_SCALE,
+  ExponentialHistogramSeries,
+  exponentialIndex,
+  exponentialLowerBoundary,
+} from './collectors/ExponentialHistogramSeries.js';
+export { SlidingWindowQuantiles } from './collectors/SlidingWindowQuantiles.js';
+export { ForwardDecayReservoir, RESERVOIR_DEFAULT_ALPHA, RESERVOIR_DEFAULT_SIZE } from './collectors/ForwardDecayReservoir.js';
+export type { ReservoirSnapshot } from './collectors/ForwardDecayReservoir.js';
+export { HyperLogLog } from './collectors/HyperLogLog.js';
+export { RedisHyperLogLog } from './collectors/RedisHyperLogLog.js';
+export type { HyperLogLogRedisClient, RedisHyperLogLogOptions } from './collectors/RedisHyperLogLog.js';
+export { explicitBucketsView, exponentialHistogramView } from './collectors/views.js';
+export type { InstrumentKind } from './collectors/InstrumentFamily.js';

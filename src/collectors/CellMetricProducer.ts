@@ -37,6 +37,7 @@ export class CellMetricProducer implements MetricProducer {
       const data = toMetricData(fam, now);
       if (data !== null) out.push(data);
     }
+    for (const instrument of this._store.instruments.values()) for (const data of instrument.metricData(now)) out.push(data);
     return out;
   }
 }

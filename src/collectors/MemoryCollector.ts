@@ -8,9 +8,25 @@ import {
   type Histogram as OtelHistogram,
   type MetricProducer,
   type MetricData,
+  type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
 import { ConfigurationError } from '../errors/MonitoringError.js';
+import {
+  createExponentialHistogram,
+  createHyperLogLog,
+  createReservoir,
+  createSummary,
+  type ExponentialHistogramMetric,
+  type ExponentialHistogramOptions,
+  type HyperLogLogMetric,
+  type HyperLogLogOptions,
+  type ReservoirMetric,
+  type ReservoirOptions,
+  type SummaryMetric,
+  type SummaryOptions,
+} from './advancedInstruments.js';
 import { CellMetricProducer } from './CellMetricProducer.js';
+import { CounterMetric, GaugeMetric, HistogramMetric } from './handles.js';
 import type { IMetricsCollector } from './IMetricsCollector.js';
 import { MetricStore, type Labels, type MetricFamily, type MetricKind, type MetricOptions } from './MetricStore.js';
 import { HistogramSeries, SKETCH_RELATIVE_ACCURACY, ValueSeries, bucketQuantile } from './series.js';
@@ -29,6 +45,11 @@ export interface MemoryCollectorOptions {
   standalone?: boolean;
   /** Resource of the standalone provider. */
   resource?: Resource;
+  /**
+   * OTel views of the standalone provider, e.g. `exponentialHistogramView('http.server.duration')`
+   * to give an OTel instrument base-2 exponential buckets.
+   */
+  views?: ViewOptions[];
 }
 
 /** A histogram series read back: statistics, cumulative buckets and percentiles. */
@@ -111,6 +132,7 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
       this.meterProvider = new MeterProvider({
         resource: options.resource ?? resourceFromAttributes({ 'service.name': 'unknown_service:node' }),
         readers: [this],
+        ...(options.views !== undefined ? { views: options.views } : {}),
       });
       this._meterSource = this.meterProvider;
     } else {
@@ -148,6 +170,52 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
   /** Declares a metric ahead of use, with a description, unit or histogram buckets. Throws on bad options. */
   declare(name: string, kind: MetricKind, options: MetricOptions = {}): void {
     this._store.declare(name, kind, options);
+  }
+
+  /**
+   * A counter handle: `add(value, labels)` without the by-name lookup, `bind(labels)` for a series
+   * handle whose `add` costs a couple of nanoseconds. Declares the counter (options apply the first time).
+   */
+  counter(name: string, options: Omit<MetricOptions, 'buckets' | 'sampleOneIn'> = {}): CounterMetric {
+    return new CounterMetric(this._store.declare(name, 'counter', options), this._store);
+  }
+
+  /** An up-down counter handle (`add` takes either sign). */
+  upDownCounter(name: string, options: Omit<MetricOptions, 'buckets' | 'sampleOneIn'> = {}): GaugeMetric {
+    return new GaugeMetric(this._store.declare(name, 'updowncounter', options), this._store);
+  }
+
+  /** A gauge handle (`set`, `bind(labels).set`). */
+  gauge(name: string, options: Omit<MetricOptions, 'buckets' | 'sampleOneIn'> = {}): GaugeMetric {
+    return new GaugeMetric(this._store.declare(name, 'gauge', options), this._store);
+  }
+
+  /**
+   * A histogram handle with its own buckets (`buckets`, or `linearBuckets`/`exponentialBuckets`)
+   * and optional sampling (`sampleOneIn`). Throws at setup on bad options.
+   */
+  histogram(name: string, options: MetricOptions = {}): HistogramMetric {
+    return new HistogramMetric(this._store.declare(name, 'histogram', options), this._store);
+  }
+
+  /** A base-2 exponential histogram (OTel `EXPONENTIAL_HISTOGRAM` on export). Throws if `name` is taken. */
+  exponentialHistogram(name: string, options: ExponentialHistogramOptions = {}): ExponentialHistogramMetric {
+    return createExponentialHistogram(this._store, name, options);
+  }
+
+  /** A summary over a sliding time window. Throws if `name` is taken or options are bad. */
+  summary(name: string, options: SummaryOptions = {}): SummaryMetric {
+    return createSummary(this._store, name, options);
+  }
+
+  /** A forward-decaying reservoir (Dropwizard semantics, decays while idle). Throws if `name` is taken. */
+  reservoir(name: string, options: ReservoirOptions = {}): ReservoirMetric {
+    return createReservoir(this._store, name, options);
+  }
+
+  /** A HyperLogLog distinct counter per label set. Throws if `name` is taken or the precision is bad. */
+  hyperLogLog(name: string, options: HyperLogLogOptions = {}): HyperLogLogMetric {
+    return createHyperLogLog(this._store, name, options);
   }
 
   incrementCounter(name: string, labels?: Labels, value = 1): void {
@@ -252,7 +320,7 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
 
   /** Names of the metrics recorded through this collector's own API. */
   metricNames(): string[] {
-    return [...this._store.families.keys()];
+    return [...this._store.families.keys(), ...this._store.instruments.keys()];
   }
 
   /** Dropped records by reason (invalid name, non-finite value, negative increment, ...). */

@@ -1,4 +1,5 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
+import type { MetricData } from '@opentelemetry/sdk-metrics';
 import { hrTime } from '@opentelemetry/core';
 import { ConfigurationError, InvalidRecordError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
@@ -14,8 +15,29 @@ export interface MetricOptions {
   description?: string;
   /** UCUM unit (`s`, `ms`, `By`, `1`); inferred from a `_seconds`, `_ms` or `_bytes` suffix when absent. */
   unit?: string;
-  /** Histogram bucket upper bounds, strictly increasing. */
+  /**
+   * Histogram bucket upper bounds, strictly increasing; see `linearBuckets` and `exponentialBuckets`
+   * for generated ones.
+   */
   buckets?: readonly number[];
+  /**
+   * Histogram sampling for very hot paths: record one value in N and weight it by N, so counts,
+   * sums and bucket counts stay unbiased estimates. Min and max come from the recorded values only.
+   * Default 1 (record everything).
+   */
+  sampleOneIn?: number;
+}
+
+/**
+ * An advanced instrument (sliding-window summary, decaying reservoir, HyperLogLog, exponential
+ * histogram) held by the store beside the plain metric families, exported through the same producer.
+ * @internal
+ */
+export interface StoreInstrument {
+  readonly name: string;
+  readonly kind: string;
+  /** The instrument's current content as OTel metric data (one or more metrics). */
+  metricData(now: HrTime): MetricData[];
 }
 
 /** Prometheus' default buckets, for metrics in seconds. */
@@ -38,38 +60,60 @@ export interface MetricStoreOptions {
   sketches?: boolean;
 }
 
-/** @internal A metric and its series. */
-export class MetricFamily<S extends Series = Series> {
+/**
+ * @internal One node of the label trie: for each label name seen at this depth, the value → child
+ * map. A lookup walks it with two `Map.get` per label on the caller's own strings, so an unbound
+ * record with three labels costs a few tens of nanoseconds and allocates nothing (the previous
+ * string-key scheme built a key string on every call).
+ */
+class LabelNode<S> {
+  readonly next = new Map<string, Map<unknown, LabelNode<S>>>();
+  series: S | null = null;
+}
+
+/**
+ * @internal Label sets to series, bounded: at most `maxCardinality` distinct label sets, then one
+ * overflow series (OTel's `otel.metric.overflow` rule). Shared by the store's metric families and
+ * by the advanced instruments (summaries, reservoirs, HyperLogLog, exponential histograms).
+ */
+export abstract class SeriesIndex<S> {
   /** Raw label key (in the caller's key order) to series; several raw keys may alias one series. */
   readonly series = new Map<string, S>();
   /** Canonical (sorted) label key to series: one entry per distinct label set. */
   readonly canonical = new Map<string, S>();
   overflow: S | null = null;
   unlabelled: S | null = null;
+  private readonly _root = new LabelNode<S>();
 
   constructor(
     readonly name: string,
-    readonly kind: MetricKind,
-    readonly description: string,
-    readonly unit: string,
-    readonly boundaries: Float64Array,
-    private readonly _store: MetricStore,
+    protected readonly _store: MetricStore,
   ) {}
+
+  /** Makes a new series for a label set the first time it is seen. */
+  protected abstract _make(attributes: Attributes): S;
 
   /** The series for `labels`, created on first use; null when the labels are invalid (counted). */
   get(labels: Labels | undefined): S | null {
-    if (labels === undefined) return this.unlabelled ?? this._create(undefined, '');
-    let key = '';
-    for (const k in labels) key += k + '\u0000' + labels[k] + '\u0001';
-    if (key === '') return this.unlabelled ?? this._create(undefined, '');
-    return this.series.get(key) ?? this._create(labels, key);
+    if (labels === undefined) return this.unlabelled ?? this._create(undefined);
+    let node: LabelNode<S> | undefined = this._root;
+    for (const k in labels) {
+      const byValue: Map<unknown, LabelNode<S>> | undefined = node.next.get(k);
+      if (byValue === undefined) return this._create(labels);
+      node = byValue.get(labels[k]);
+      if (node === undefined) return this._create(labels);
+    }
+    if (node === this._root) return this.unlabelled ?? this._create(undefined);
+    return node.series ?? this._create(labels);
   }
 
-  private _create(labels: Labels | undefined, rawKey: string): S | null {
+  private _create(labels: Labels | undefined): S | null {
     const store = this._store;
     let canonicalKey = '';
+    let rawKey = '';
     let attributes: Attributes = {};
     if (labels !== undefined) {
+      for (const k in labels) rawKey += k + '\u0000' + labels[k] + '\u0001';
       const names = Object.keys(labels).sort();
       const attrs: Record<string, string> = {};
       for (const n of names) {
@@ -92,22 +136,33 @@ export class MetricFamily<S extends Series = Series> {
       if (this.canonical.size >= store.maxCardinality) {
         store.drop('cardinality_overflow', `metric "${this.name}" reached ${store.maxCardinality} label sets; further ones go to the overflow series`, false);
         series = this.overflow ??= this._make(Object.freeze({ 'otel.metric.overflow': true }));
-        if (rawKey !== '' && this.series.size < store.maxCardinality * 4) this.series.set(rawKey, series);
+        this._remember(labels, rawKey, series);
         return series;
       }
       series = this._make(attributes);
       this.canonical.set(canonicalKey, series);
     }
-    if (rawKey === '') this.unlabelled = series;
-    else if (this.series.size < store.maxCardinality * 4) this.series.set(rawKey, series);
+    this._remember(labels, rawKey, series);
     return series;
   }
 
-  private _make(attributes: Attributes): S {
-    const start = hrTime();
-    return (this.kind === 'histogram'
-      ? new HistogramSeries(attributes, start, this.boundaries, this._store.sketches)
-      : new ValueSeries(attributes, start)) as S;
+  /** Adds a raw label set to the trie, bounded so hostile label values cannot grow it without limit. */
+  private _remember(labels: Labels | undefined, rawKey: string, series: S): void {
+    if (rawKey === '') {
+      this.unlabelled = series;
+      return;
+    }
+    if (labels === undefined || this.series.size >= this._store.maxCardinality * 4) return;
+    this.series.set(rawKey, series);
+    let node = this._root;
+    for (const k in labels) {
+      let byValue = node.next.get(k);
+      if (byValue === undefined) node.next.set(k, (byValue = new Map()));
+      let child = byValue.get(labels[k]);
+      if (child === undefined) byValue.set(labels[k], (child = new LabelNode<S>()));
+      node = child;
+    }
+    node.series = series;
   }
 
   /** Every distinct series, overflow last. */
@@ -118,6 +173,30 @@ export class MetricFamily<S extends Series = Series> {
   }
 }
 
+/** @internal A metric and its series. */
+export class MetricFamily<S extends Series = Series> extends SeriesIndex<S> {
+  /** Histogram sampling: record one value in `sampleEvery`, weighted by it. 1 records everything. */
+  sampleEvery = 1;
+
+  constructor(
+    name: string,
+    readonly kind: MetricKind,
+    readonly description: string,
+    readonly unit: string,
+    readonly boundaries: Float64Array,
+    store: MetricStore,
+  ) {
+    super(name, store);
+  }
+
+  protected _make(attributes: Attributes): S {
+    const start = hrTime();
+    return (this.kind === 'histogram'
+      ? new HistogramSeries(attributes, start, this.boundaries, this._store.sketches, this.sampleEvery)
+      : new ValueSeries(attributes, start)) as S;
+  }
+}
+
 /**
  * @internal The in-memory cells behind `MemoryCollector`: metric families keyed by name, each with
  * bounded label sets. Pure data, no OTel SDK and no I/O; `CellMetricProducer` turns it into OTel
@@ -125,6 +204,8 @@ export class MetricFamily<S extends Series = Series> {
  */
 export class MetricStore {
   readonly families = new Map<string, MetricFamily>();
+  /** Advanced instruments by name; names are unique across `families` and `instruments`. */
+  readonly instruments = new Map<string, StoreInstrument>();
   readonly maxCardinality: number;
   readonly strict: boolean;
   readonly sketches: boolean;
@@ -154,9 +235,29 @@ export class MetricStore {
       if (existing.kind !== kind) throw new ConfigurationError(`metric ${name}`, kind, `${existing.kind}, as first declared`);
       return existing;
     }
-    if (typeof name !== 'string' || !METRIC_NAME.test(name)) throw new ConfigurationError('metric name', name, 'a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)');
+    this.checkNewName(name, kind);
     if (options.buckets !== undefined) validateBuckets(options.buckets);
-    return this._make(name, kind, options);
+    if (options.sampleOneIn !== undefined && (!Number.isInteger(options.sampleOneIn) || options.sampleOneIn < 1)) {
+      throw new ConfigurationError('sampleOneIn', options.sampleOneIn, 'a positive integer');
+    }
+    const fam = this._make(name, kind, options);
+    if (options.sampleOneIn !== undefined) fam.sampleEvery = options.sampleOneIn;
+    return fam;
+  }
+
+  /** Throws at setup unless `name` is a valid metric name that no metric or instrument uses yet. */
+  checkNewName(name: string, kind: string): void {
+    if (typeof name !== 'string' || !METRIC_NAME.test(name)) throw new ConfigurationError('metric name', name, 'a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)');
+    const taken = this.instruments.get(name) ?? this.families.get(name);
+    if (taken !== undefined) throw new ConfigurationError(`metric ${name}`, kind, `${taken.kind}, as first declared`);
+    if (this.families.size + this.instruments.size >= MAX_METRICS) throw new ConfigurationError('metric count', this.families.size + this.instruments.size, `at most ${MAX_METRICS} metrics`);
+  }
+
+  /** Registers an advanced instrument under its (checked) name. */
+  addInstrument<I extends StoreInstrument>(instrument: I): I {
+    this.checkNewName(instrument.name, instrument.kind);
+    this.instruments.set(instrument.name, instrument);
+    return instrument;
   }
 
   /** The family for a record call, created with defaults on first use; null (counted) when unusable. */
@@ -175,6 +276,10 @@ export class MetricStore {
     if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
       if (this._invalid.size < 10_000) this._invalid.set(String(name), 'invalid_name');
       this.drop('invalid_name', `metric name ${JSON.stringify(name)} is not a valid Prometheus metric name`);
+      return null;
+    }
+    if (this.instruments.has(name)) {
+      this.drop('kind_conflict', `metric "${name}" is a ${this.instruments.get(name)!.kind}; a ${kind} record was dropped`);
       return null;
     }
     if (this.families.size >= MAX_METRICS) {
@@ -213,6 +318,33 @@ function inferUnit(name: string): string {
   if (name.endsWith('_ms') || name.endsWith('_milliseconds')) return 'ms';
   if (name.endsWith('_bytes') || name.endsWith('_bytes_total')) return 'By';
   return '';
+}
+
+/**
+ * `count` bucket bounds `start, start + width, ...`, as prom-client's `linearBuckets`.
+ * @example linearBuckets(10, 10, 5) // [10, 20, 30, 40, 50]
+ */
+export function linearBuckets(start: number, width: number, count: number): number[] {
+  if (!Number.isFinite(start)) throw new ConfigurationError('linearBuckets start', start, 'a finite number');
+  if (!(width > 0) || !Number.isFinite(width)) throw new ConfigurationError('linearBuckets width', width, 'a finite number > 0');
+  if (!Number.isInteger(count) || count < 1) throw new ConfigurationError('linearBuckets count', count, 'a positive integer');
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) out.push(start + i * width);
+  return out;
+}
+
+/**
+ * `count` bucket bounds `start, start * factor, start * factor^2, ...`.
+ * @example exponentialBuckets(1, 2, 5) // [1, 2, 4, 8, 16]
+ */
+export function exponentialBuckets(start: number, factor: number, count: number): number[] {
+  if (!(start > 0) || !Number.isFinite(start)) throw new ConfigurationError('exponentialBuckets start', start, 'a finite number > 0');
+  if (!(factor > 1) || !Number.isFinite(factor)) throw new ConfigurationError('exponentialBuckets factor', factor, 'a finite number > 1');
+  if (!Number.isInteger(count) || count < 1) throw new ConfigurationError('exponentialBuckets count', count, 'a positive integer');
+  const out: number[] = [];
+  let b = start;
+  for (let i = 0; i < count; i++, b *= factor) out.push(b);
+  return out;
 }
 
 function validateBuckets(buckets: readonly number[]): void {

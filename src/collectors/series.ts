@@ -51,15 +51,20 @@ export class HistogramSeries {
   readonly sketch: DDSketch | null;
   /** Last exemplar per bucket (index as in `counts`); null until the first one, so plain series pay nothing. */
   exemplars: (HistogramExemplar | undefined)[] | null = null;
+  /** Values still to skip before the next sampled one (only used when `sampleEvery` > 1). */
+  private _countdown: number;
 
   constructor(
     readonly attributes: Attributes,
     readonly startTime: HrTime,
     readonly boundaries: Float64Array,
     withSketch: boolean,
+    /** Record one value in this many, weighted by it (1 = every value). */
+    readonly sampleEvery = 1,
   ) {
     this.counts = new Float64Array(boundaries.length + 1);
     this.sketch = withSketch ? new DDSketch({ relativeAccuracy: SKETCH_RELATIVE_ACCURACY }) : null;
+    this._countdown = 1;
   }
 
   record(value: number): void {
@@ -71,9 +76,11 @@ export class HistogramSeries {
    * One reused `Exemplar` per bucket (the last one wins, as in OTel's aligned-histogram reservoir),
    * so this allocates only the first time a bucket gets an exemplar. Pass `timeMs` when the
    * caller has the time already (a span's end): `Date.now()` is about half of this call's cost.
+   * A value skipped by sampling leaves the exemplars as they were.
    */
   recordWithExemplar(value: number, traceId: string, spanId: string, timeMs: number = Date.now()): void {
     const i = this._record(value);
+    if (i < 0) return;
     const all = (this.exemplars ??= new Array<HistogramExemplar | undefined>(this.counts.length));
     let ex = all[i];
     if (ex === undefined) {
@@ -86,10 +93,16 @@ export class HistogramSeries {
     ex.spanId = spanId;
   }
 
-  /** Adds `value` and returns the index of the bucket it fell in. */
+  /** Adds `value` (weighted by the sampling rate) and returns its bucket's index, or -1 when sampled out. */
   private _record(value: number): number {
-    this.count++;
-    this.sum += value;
+    let w = 1;
+    if (this.sampleEvery !== 1) {
+      // A countdown rather than Math.random(): cheaper, and the kept fraction is exact.
+      if (--this._countdown !== 0) return -1;
+      this._countdown = w = this.sampleEvery;
+    }
+    this.count += w;
+    this.sum += value * w;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
     const b = this.boundaries;
@@ -100,8 +113,8 @@ export class HistogramSeries {
       if (value > b[mid]!) lo = mid + 1;
       else hi = mid;
     }
-    this.counts[lo]!++;
-    if (this.sketch !== null) this.sketch.accept(value);
+    this.counts[lo]! += w;
+    if (this.sketch !== null) this.sketch.accept(value, w);
     return lo;
   }
 

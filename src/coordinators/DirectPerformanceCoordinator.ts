@@ -1,4 +1,4 @@
-import { SpanStatusCode, TraceFlags, context, trace, type Attributes, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { SpanStatusCode, TraceFlags, context, trace, type Attributes, type Span, type SpanContext, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { MonitoringMode } from '../config/MonitoringMode.js';
 import { MonitoringSettings } from '../config/MonitoringSettings.js';
@@ -70,14 +70,53 @@ export class Phase implements PhaseHandle {
   }
 }
 
-class RingRecord implements PerformanceRecord {
-  kind: 'phase' | 'operation' = 'phase';
-  name = '';
-  durationMs = 0;
-  timestamp = 0;
-  status: 'ok' | 'error' = 'ok';
-  traceId: string | undefined = undefined;
-  spanId: string | undefined = undefined;
+/**
+ * The recent-records ring as columns: typed arrays for numbers and flags, plain arrays for names
+ * and span contexts. Rewriting one long-lived record object per phase boxed two doubles and stored
+ * two fresh id strings into an old-generation object (write barriers, promotions): measured
+ * ~60 ns per phase (bench phase.direct). Here a phase costs two typed-array writes and two pointer
+ * stores, and the ids are read from the kept span context only when `getSnapshot()` asks.
+ */
+class RecordRing {
+  readonly durationMs: Float64Array;
+  readonly timestamp: Float64Array;
+  /** bit 0: operation (else phase); bit 1: error (else ok). */
+  readonly flags: Uint8Array;
+  readonly names: string[];
+  readonly contexts: (SpanContext | undefined)[];
+  next = 0;
+  length = 0;
+
+  constructor(readonly size: number) {
+    this.durationMs = new Float64Array(size);
+    this.timestamp = new Float64Array(size);
+    this.flags = new Uint8Array(size);
+    this.names = new Array<string>(size).fill('');
+    this.contexts = new Array<SpanContext | undefined>(size).fill(undefined);
+  }
+
+  /** Oldest first, as frozen records. */
+  records(): PerformanceRecord[] {
+    const n = this.length;
+    const start = n < this.size ? 0 : this.next;
+    const out: PerformanceRecord[] = [];
+    for (let k = 0; k < n; k++) {
+      const i = (start + k) % this.size;
+      const ctx = this.contexts[i];
+      out.push(
+        Object.freeze({
+          kind: (this.flags[i]! & 1) !== 0 ? 'operation' : 'phase',
+          name: this.names[i]!,
+          durationMs: this.durationMs[i]!,
+          timestamp: this.timestamp[i]!,
+          status: (this.flags[i]! & 2) !== 0 ? 'error' : 'ok',
+          traceId: ctx?.traceId,
+          spanId: ctx?.spanId,
+        }),
+      );
+    }
+    return out;
+  }
 }
 
 /**
@@ -108,8 +147,10 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
   private readonly _operationFamily: MetricFamily;
   private readonly _metricFamily: MetricFamily;
   private readonly _phaseSeries = new Map<string, HistogramSeries>();
-  private readonly _ring: RingRecord[] = [];
-  private _ringNext = 0;
+  /** One-entry cache in front of `_phaseSeries`: loops usually end the same phase name again. */
+  private _lastPhaseName = '';
+  private _lastPhaseSeries: HistogramSeries | undefined = undefined;
+  private readonly _ring: RecordRing;
   private readonly _ringSize: number;
   private _closed = false;
   readonly shutdown: (timeoutMs?: number) => Promise<void>;
@@ -129,6 +170,7 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
     }
     this._detailed = this.settings.enableDetailedMetrics;
     this._ringSize = this._detailed ? this.settings.maxSnapshots : 0;
+    this._ring = new RecordRing(this._ringSize);
     const store = this.collector.store;
     this._phaseFamily = store.declare(PHASE_DURATION_METRIC, 'histogram', { description: 'Duration of performance phases.', unit: 's' });
     this._errorFamily = store.declare(PHASE_ERRORS_METRIC, 'counter', { description: 'Performance phases that ended in error.', unit: '1' });
@@ -238,7 +280,7 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
       ? duration[0] * 1e3 + duration[1] / 1e6
       : performance.now() - phase.startedAt;
     phase.durationMs = ms;
-    let series = this._phaseSeries.get(phase.name);
+    let series = phase.name === this._lastPhaseName ? this._lastPhaseSeries : this._phaseSeries.get(phase.name);
     if (series === undefined) {
       const s = this._phaseFamily.get({ phase: phase.name }) as HistogramSeries | null;
       if (s !== null) {
@@ -247,6 +289,8 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
       }
     }
     if (series !== undefined) {
+      this._lastPhaseName = phase.name;
+      this._lastPhaseSeries = series;
       // Exemplar: a sampled phase links its duration bucket to its trace (OpenMetrics and OTLP).
       const sc = span.spanContext();
       if ((sc.traceFlags & TraceFlags.SAMPLED) !== 0) {
@@ -267,36 +311,24 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
   protected _onMetric(_name: string, _value: number, _attributes: Attributes | undefined): void {}
 
   private _remember(kind: 'phase' | 'operation', name: string, ms: number, status: 'ok' | 'error', span: Span | undefined): void {
-    let rec = this._ring[this._ringNext];
-    if (rec === undefined) {
-      rec = new RingRecord();
-      this._ring[this._ringNext] = rec;
-    }
-    this._ringNext = this._ringNext + 1 === this._ringSize ? 0 : this._ringNext + 1;
-    rec.kind = kind;
-    rec.name = name;
-    rec.durationMs = ms;
-    rec.status = status;
+    const ring = this._ring;
+    const i = ring.next;
     const end = span !== undefined ? (span as unknown as ReadableSpan).endTime : undefined;
-    rec.timestamp = end !== undefined && end[0] > 0 ? end[0] * 1e3 + Math.floor(end[1] / 1e6) : Date.now();
-    if (span !== undefined) {
-      const ctx = span.spanContext();
-      rec.traceId = ctx.traceId;
-      rec.spanId = ctx.spanId;
-    } else {
-      const active = trace.getSpanContext(context.active());
-      rec.traceId = active?.traceId;
-      rec.spanId = active?.spanId;
-    }
+    ring.timestamp[i] = end !== undefined && end[0] > 0 ? end[0] * 1e3 + Math.floor(end[1] / 1e6) : Date.now();
+    ring.durationMs[i] = ms;
+    ring.flags[i] = (kind === 'operation' ? 1 : 0) | (status === 'error' ? 2 : 0);
+    ring.names[i] = name;
+    ring.contexts[i] = span !== undefined ? span.spanContext() : trace.getSpanContext(context.active());
+    ring.next = i + 1 === ring.size ? 0 : i + 1;
+    if (ring.length < ring.size) ring.length++;
   }
 
+
+
   private _recent(): PerformanceRecord[] {
-    const n = this._ring.length;
-    const start = n < this._ringSize ? 0 : this._ringNext;
-    const out: PerformanceRecord[] = [];
-    for (let i = 0; i < n; i++) out.push(Object.freeze({ ...this._ring[(start + i) % n]! }));
-    return out;
+    return this._ring.records();
   }
+
 }
 
 function statsOf(fam: MetricFamily, label: string, scale: number, errors: Map<string, number> | undefined): Record<string, TimingStats> {

@@ -1,0 +1,32 @@
+import { AggregationType, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import { ConfigurationError } from '../errors/MonitoringError.js';
+
+/**
+ * An OTel view giving the matching OTel histogram instruments base-2 exponential buckets, so
+ * instruments the SDK does not own (an instrumentation library's) get the same adaptive buckets as
+ * `MemoryCollector.exponentialHistogram`. Pass it in `MeterProvider`'s (or the standalone
+ * collector's) `views`.
+ *
+ * @example
+ * new MemoryCollector({ views: [exponentialHistogramView('http.server.request.duration')] });
+ */
+export function exponentialHistogramView(instrumentName: string, maxSize = 160): ViewOptions {
+  if (typeof instrumentName !== 'string' || instrumentName === '') throw new ConfigurationError('instrumentName', instrumentName, 'an instrument name or wildcard');
+  if (!Number.isInteger(maxSize) || maxSize < 2) throw new ConfigurationError('maxSize', maxSize, 'an integer >= 2');
+  return { instrumentName, aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize, recordMinMax: true } } };
+}
+
+/**
+ * An OTel view setting explicit bucket boundaries on the matching OTel histogram instruments
+ * (use `linearBuckets` / `exponentialBuckets` to generate them).
+ *
+ * @example
+ * new MemoryCollector({ views: [explicitBucketsView('db.query.duration', exponentialBuckets(0.001, 2, 12))] });
+ */
+export function explicitBucketsView(instrumentName: string, boundaries: readonly number[]): ViewOptions {
+  if (typeof instrumentName !== 'string' || instrumentName === '') throw new ConfigurationError('instrumentName', instrumentName, 'an instrument name or wildcard');
+  if (!Array.isArray(boundaries) || boundaries.length === 0 || boundaries.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= boundaries[i - 1]!))) {
+    throw new ConfigurationError('boundaries', boundaries, 'finite numbers in strictly increasing order');
+  }
+  return { instrumentName, aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [...boundaries], recordMinMax: true } } };
+}
