@@ -37,6 +37,13 @@ export class CellMetricProducer implements MetricProducer {
       const data = toMetricData(fam, now);
       if (data !== null) out.push(data);
     }
+    for (const data of this.instrumentData(now)) out.push(data);
+    return out;
+  }
+
+  /** Only the advanced instruments (summaries, reservoirs, exponential histograms, HyperLogLogs). */
+  instrumentData(now = hrTime()): MetricData[] {
+    const out: MetricData[] = [];
     for (const instrument of this._store.instruments.values()) for (const data of instrument.metricData(now)) out.push(data);
     return out;
   }

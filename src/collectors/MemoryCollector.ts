@@ -25,7 +25,7 @@ import {
   type SummaryMetric,
   type SummaryOptions,
 } from './advancedInstruments.js';
-import { CellMetricProducer } from './CellMetricProducer.js';
+import { CellMetricProducer, SCOPE } from './CellMetricProducer.js';
 import { CounterMetric, GaugeMetric, HistogramMetric } from './handles.js';
 import type { IMetricsCollector } from './IMetricsCollector.js';
 import { MetricStore, type Labels, type MetricFamily, type MetricKind, type MetricOptions } from './MetricStore.js';
@@ -152,8 +152,13 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
    * their conversion to OTel data points.
    */
   async collectInstruments(options?: { timeoutMillis?: number }): Promise<CollectionResult> {
-    if (this._sdkProducer === undefined) return { resourceMetrics: { resource: emptyResource(), scopeMetrics: [] }, errors: [] };
-    return this._sdkProducer.collect(options);
+    const result: CollectionResult = this._sdkProducer === undefined
+      ? { resourceMetrics: { resource: emptyResource(), scopeMetrics: [] }, errors: [] }
+      : await this._sdkProducer.collect(options);
+    // The advanced instruments are not plain cells: they go out as OTel data like any instrument.
+    const advanced = this.producer.instrumentData();
+    if (advanced.length > 0) result.resourceMetrics.scopeMetrics.push({ scope: SCOPE, metrics: advanced });
+    return result;
   }
 
   /** @internal Called by `createMonitoring` with the provider this collector was added to. */

@@ -221,7 +221,7 @@ export class MetricStore {
     this.sketches = options.sketches ?? true;
     this._dropped = this._make(DROPPED_METRIC, 'counter', {
       description: 'Records the SDK dropped instead of throwing into the application, by reason.',
-      unit: '1',
+      unit: '',
     }) as MetricFamily<ValueSeries>;
   }
 

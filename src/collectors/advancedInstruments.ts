@@ -181,7 +181,7 @@ export function createSummary(store: MetricStore, name: string, options: Summary
       }
       return [
         ...quantiles.map((q, i) => gaugeData(`${fam.name}_${suffixes[i]!}`, `${quantileText(q)} of ${fam.name} over the last ${maxAge} s.`, fam.unit, perQuantile[i]!, now)),
-        gaugeData(`${fam.name}_window_observations`, `Values of ${fam.name} recorded in the last ${maxAge} s.`, '1', counts, now),
+        gaugeData(`${fam.name}_window_observations`, `Values of ${fam.name} recorded in the last ${maxAge} s.`, '', counts, now),
         gaugeData(`${fam.name}_window_mean`, `Mean of ${fam.name} over the last ${maxAge} s.`, fam.unit, means, now),
       ];
     },
@@ -253,7 +253,7 @@ export function createReservoir(store: MetricStore, name: string, options: Reser
       }
       return [
         ...quantiles.map((q, i) => gaugeData(`${fam.name}_${suffixes[i]!}`, `${quantileText(q)} of ${fam.name}, forward-decayed (recent values weigh more).`, fam.unit, perQuantile[i]!, now)),
-        gaugeData(`${fam.name}_decayed_observations`, `Forward-decayed number of ${fam.name} records.`, '1', counts, now),
+        gaugeData(`${fam.name}_decayed_observations`, `Forward-decayed number of ${fam.name} records.`, '', counts, now),
       ];
     },
   );
@@ -331,7 +331,8 @@ export function createHyperLogLog(store: MetricStore, name: string, options: Hyp
     name,
     'hyperloglog',
     options.description ?? '',
-    '1',
+    // A count of distinct elements: no unit. (Unit "1" means a ratio to Prometheus: `_ratio`.)
+    '',
     store,
     (attributes, start) => new HyperLogLog(attributes, start, precision),
     (fam, now) => [gaugeData(fam.name, fam.description, fam.unit, fam.all().map((s) => ({ attributes: s.attributes, startTime: s.startTime, value: s.count() })), now)],

@@ -173,7 +173,7 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
     this._ring = new RecordRing(this._ringSize);
     const store = this.collector.store;
     this._phaseFamily = store.declare(PHASE_DURATION_METRIC, 'histogram', { description: 'Duration of performance phases.', unit: 's' });
-    this._errorFamily = store.declare(PHASE_ERRORS_METRIC, 'counter', { description: 'Performance phases that ended in error.', unit: '1' });
+    this._errorFamily = store.declare(PHASE_ERRORS_METRIC, 'counter', { description: 'Performance phases that ended in error.', unit: '' });
     this._operationFamily = store.declare(OPERATION_DURATION_METRIC, 'histogram', { description: 'Duration of recorded operations.', unit: 's' });
     this._metricFamily = store.declare(METRIC_VALUE_METRIC, 'histogram', { description: 'Values passed to recordMetric, by metric.' });
     const shutdown = once(async (timeoutMs: number) => {

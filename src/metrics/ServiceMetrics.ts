@@ -43,11 +43,11 @@ export class ServiceMetrics {
 
   constructor(private readonly _collector: MemoryCollector) {
     const store = _collector.store;
-    this._requests = store.declare(SERVICE_METRICS.requests, 'counter', { description: 'HTTP requests handled.', unit: '1' });
+    this._requests = store.declare(SERVICE_METRICS.requests, 'counter', { description: 'HTTP requests handled.', unit: '' });
     this._duration = store.declare(SERVICE_METRICS.duration, 'histogram', { description: 'HTTP request duration.', unit: 's' });
-    this._errors = store.declare(SERVICE_METRICS.errors, 'counter', { description: 'HTTP requests answered with a 5xx status.', unit: '1' });
-    this._inFlight = store.declare(SERVICE_METRICS.inFlight, 'updowncounter', { description: 'HTTP requests being handled now.', unit: '1' });
-    this._cache = store.declare(SERVICE_METRICS.cacheRequests, 'counter', { description: 'Cache lookups by result (hit or miss).', unit: '1' });
+    this._errors = store.declare(SERVICE_METRICS.errors, 'counter', { description: 'HTTP requests answered with a 5xx status.', unit: '' });
+    this._inFlight = store.declare(SERVICE_METRICS.inFlight, 'updowncounter', { description: 'HTTP requests being handled now.', unit: '' });
+    this._cache = store.declare(SERVICE_METRICS.cacheRequests, 'counter', { description: 'Cache lookups by result (hit or miss).', unit: '' });
     this._hitRatio = store.declare(SERVICE_METRICS.cacheHitRatio, 'gauge', { description: 'Cache hits / lookups since start.', unit: '1' });
   }
 

@@ -25,6 +25,20 @@ async function started(endpoint: PrometheusEndpoint): Promise<string> {
 }
 
 describe('PrometheusEndpoint', () => {
+  it('serves the advanced instruments too (regression: they were missing from /metrics)', async () => {
+    const m = monitoringFor();
+    const checkout = m.collector.summary('checkout_seconds', { maxAgeSeconds: 60, ageBuckets: 3 });
+    for (let i = 1; i <= 100; i++) checkout.record(i / 100, { region: 'eu' });
+    const users = m.collector.hyperLogLog('unique_users');
+    for (let i = 0; i < 50; i++) users.add(`user-${i}`);
+    const endpoint = createPrometheusEndpoint(m, { port: 0 });
+    const body = await (await fetch(await started(endpoint))).text();
+    expect(body).toMatch(/^checkout_seconds_p99\{region="eu"\} 0\.9\d*$/m);
+    expect(body).toMatch(/^unique_users \d+$/m);
+    const estimate = Number(/^unique_users (\d+)$/m.exec(body)![1]);
+    expect(Math.abs(estimate - 50)).toBeLessThanOrEqual(3);
+  });
+
   it('serves /metrics on 127.0.0.1 with the text format, and 404 elsewhere', async () => {
     const m = monitoringFor();
     m.collector.incrementCounter('orders_total', { region: 'eu' }, 3);
