@@ -86,3 +86,12 @@ export type { Telemetry, TelemetryOptions } from './export/telemetry.js';
 
 export { createMonitoring } from './monitoring/createMonitoring.js';
 export type { CreateMonitoringOptions, Monitoring } from './monitoring/createMonitoring.js';
+
+// Instrumentation (issue 4b): HTTP server RED metrics and spans, runtime and system metrics, register.
+export {
+  HTTP_DURATION_BUCKETS,
+  HTTP_SERVER_ACTIVE_METRIC,
+  HTTP_SERVER_DURATION_METRIC,
+  HttpServerInstrumentation,
+} from './instrumentation/HttpServerInstrumentation.js';
+export type { HttpServerInstrumentationOptions } from './instrumentation/HttpServerInstrumentation.js';
