@@ -19,7 +19,7 @@ async function setup() {
       const monitoring = si.createMonitoring({ mode: si.MonitoringMode.DIRECT, serviceName: 'bench', tracesSampler: sampler, tracesSamplerArg: which === 'si-trace' ? undefined : 100 });
       new si.HttpServerInstrumentation({
         collector: monitoring.collector,
-        ...(which === 'si-red' ? {} : { tracerProvider: monitoring.tracerProvider }),
+        ...(which === 'si-red' ? {} : { tracerProvider: monitoring.tracerProvider, sampler: monitoring.sampler }),
       }).enable();
       return {
         report: async () => ({

@@ -69,7 +69,11 @@ async function start(): Promise<void> {
   setRegisteredMonitoring(monitoring);
   const stops: (() => void)[] = [];
   if (httpServer) {
-    const http = new HttpServerInstrumentation({ collector: monitoring.collector, tracerProvider: monitoring.tracerProvider }).enable();
+    const http = new HttpServerInstrumentation({
+      collector: monitoring.collector,
+      tracerProvider: monitoring.tracerProvider,
+      sampler: monitoring.sampler,
+    }).enable();
     stops.push(() => http.disable());
   }
   if (runtime) {

@@ -25,11 +25,11 @@ async function until(check: () => boolean, what: string, ms = 5000): Promise<voi
   }
 }
 
-function setup(sampler = 'parentbased_always_on', tracing = true): { monitoring: Monitoring; inst: HttpServerInstrumentation } {
-  const monitoring = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName: 'svc-b', tracesSampler: sampler });
+function setup(sampler = 'parentbased_always_on', tracing = true, samplerArg?: number): { monitoring: Monitoring; inst: HttpServerInstrumentation } {
+  const monitoring = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName: 'svc-b', tracesSampler: sampler, tracesSamplerArg: samplerArg });
   const inst = new HttpServerInstrumentation({
     collector: monitoring.collector,
-    ...(tracing ? { tracerProvider: monitoring.tracerProvider } : {}),
+    ...(tracing ? { tracerProvider: monitoring.tracerProvider, sampler: monitoring.sampler } : {}),
   }).enable();
   cleanups.push(() => monitoring.shutdown());
   cleanups.push(() => inst.disable());
@@ -148,6 +148,43 @@ describe('HttpServerInstrumentation', () => {
     for (let i = 0; i < 5; i++) await (await fetch(url)).text();
     expect(monitoring.spanStore.total).toBe(0);
     expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(5);
+  });
+
+  it('rate limit spent: no span is built, phases in the handler are dropped too, each request keeps its own trace id', async () => {
+    const { monitoring } = setup('parentbased_rate_limited', true, 0);
+    const traceIds: string[] = [];
+    const url = await serve((_req, res) => {
+      monitoring.coordinator.measure('work', (phase) => {
+        traceIds.push(phase.traceId);
+      });
+      res.end();
+    });
+    for (let i = 0; i < 3; i++) await (await fetch(url)).text();
+    expect(monitoring.spanStore.total).toBe(0);
+    expect(new Set(traceIds).size).toBe(3);
+    for (const id of traceIds) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(3);
+  });
+
+  it('parent-based: an unsampled caller gets no span here; a sampled caller is followed even when the root budget is spent', async () => {
+    const { monitoring } = setup('parentbased_rate_limited', true, 0);
+    const seen: string[] = [];
+    const url = await serve((_req, res) => {
+      monitoring.coordinator.measure('work', (phase) => {
+        seen.push(phase.traceId);
+      });
+      res.end();
+    });
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await (await fetch(url, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-00` } })).text();
+    expect(monitoring.spanStore.total).toBe(0);
+    expect(seen[0]).toBe(traceId);
+
+    await (await fetch(url, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } })).text();
+    const spans = monitoring.spanStore.spans();
+    const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
+    expect(server.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    expect(spans.find((s) => s.name === 'work')?.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
   });
 
   it('stops counting after disable(), and enable() twice subscribes once', async () => {

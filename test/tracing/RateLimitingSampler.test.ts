@@ -43,6 +43,19 @@ describe('RateLimitingSampler', () => {
     expect(sampled).toBeLessThanOrEqual(25 * 11);
   });
 
+  it('wouldSample() tells the next decision without spending a token', () => {
+    let now = 0;
+    const sampler = new RateLimitingSampler(2, () => now);
+    for (let i = 0; i < 5; i++) expect(sampler.wouldSample()).toBe(true);
+    expect(count(sampler, 1)).toBe(1);
+    expect(sampler.wouldSample()).toBe(true);
+    expect(count(sampler, 1)).toBe(1);
+    expect(sampler.wouldSample()).toBe(false);
+    expect(count(sampler, 1)).toBe(0);
+    now += 500;
+    expect(sampler.wouldSample()).toBe(true);
+  });
+
   it('handles rates under one per second', () => {
     let now = 0;
     const sampler = new RateLimitingSampler(0.5, () => now);
