@@ -113,11 +113,13 @@ async function start(): Promise<void> {
     })());
 
   // On a signal: flush, then let the signal do what it would have done without us, unless the
-  // app listens for it itself (then the app decides when to exit).
+  // app listens for it itself (then the app decides when to exit; an app that calls
+  // process.exit() in its handler cuts the flush short, see docs/instrumentation.md).
   const onSignal = (signal: NodeJS.Signals): void => {
+    // Counted now, before the app's own `once` listeners remove themselves.
+    const appListens = process.listenerCount(signal) > 0;
     void shutdown().finally(() => {
-      process.removeListener(signal, onSignal);
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      if (!appListens) process.kill(process.pid, signal);
     });
   };
   process.once('SIGTERM', onSignal);
