@@ -56,23 +56,23 @@ export interface HttpServerInstrumentationOptions {
 const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE', 'QUERY']);
 const MAX_STATUS = 600;
 
-// Per-request state lives in symbol-keyed fields of the response object: no Map lookup, no
-// closure, nothing to clean up (it goes away with the response).
-const kStart = Symbol('si.http.start');
-const kMethod = Symbol('si.http.method');
-const kSpan = Symbol('si.http.span');
+// Per-request state hangs off the response object under a symbol per instance (so two enabled
+// instances, say of two monitoring setups, each count every request): no Map lookup, nothing to
+// clean up, it goes away with the response. The context the handler runs in sits under one shared
+// symbol, read by the server's wrapped `emit`.
 const kContext = Symbol('si.http.context');
-const kDone = Symbol('si.http.done');
-const kOwner = Symbol('si.http.owner');
 
-interface TrackedResponse extends ServerResponse {
-  [kStart]?: number;
-  [kMethod]?: string;
-  [kSpan]?: Span | undefined;
-  [kContext]?: Context | undefined;
-  [kDone]?: boolean;
-  [kOwner]?: HttpServerInstrumentation;
+/** @internal */
+class RequestState {
+  span: Span | undefined = undefined;
+  done = false;
+  constructor(
+    readonly method: string,
+    readonly start: number,
+  ) {}
 }
+
+type TrackedResponse = ServerResponse & { [kContext]?: Context | undefined } & Record<symbol, RequestState | undefined>;
 
 interface ChannelMessage {
   request: IncomingMessage;
@@ -121,6 +121,9 @@ export class HttpServerInstrumentation {
   private _enabled = false;
   private readonly _onStart: (message: unknown) => void;
   private readonly _onFinish: (message: unknown) => void;
+  /** 'close' listener shared by all responses of this instance (reads the response as `this`). */
+  private readonly _onClose: (this: TrackedResponse) => void;
+  private readonly _key = Symbol('si.http.request');
 
   constructor(options: HttpServerInstrumentationOptions) {
     if (options === null || typeof options !== 'object' || options.collector === undefined || typeof options.collector.store !== 'object') {
@@ -144,6 +147,12 @@ export class HttpServerInstrumentation {
     // Bound once here, so subscribing and unsubscribing use the same function objects.
     this._onStart = (message) => this._start(message as ChannelMessage);
     this._onFinish = (message) => this._finish((message as ChannelMessage).response as TrackedResponse, false);
+    const key = this._key;
+    const owner = this;
+    this._onClose = function onResponseClose(this: TrackedResponse): void {
+      const state = this[key];
+      if (state !== undefined && !state.done) owner._finish(this, !this.writableFinished);
+    };
   }
 
   /** True between `enable()` and `disable()`. */
@@ -178,72 +187,60 @@ export class HttpServerInstrumentation {
       const req = message.request;
       const res = message.response as TrackedResponse;
       const method = normalizeMethod(req.method);
-      res[kOwner] = this;
-      res[kMethod] = method;
-      res[kDone] = false;
+      const state = new RequestState(method, performance.now());
+      res[this._key] = state;
       this._activeSeries(method)?.add(1);
       // 'close' fires for finished and aborted responses alike; only an abort is handled there
-      // (the finish channel never fires for it), so in-flight cannot leak. `onResponseClose` is a
-      // shared function reading `this`: no closure per request.
-      res.on('close', onResponseClose);
-      if (this._tracer !== undefined) {
-        const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-        const remote = trace.getSpanContext(parent);
-        if (remote !== undefined && isSpanContextValid(remote)) {
-          // A parent-based sampler drops whatever an unsampled caller started: skip the span and
-          // run the handler in the caller's (unsampled) context, keeping its trace id.
-          if (this._parentBased && (remote.traceFlags & TraceFlags.SAMPLED) === 0) return this._untraced(res, message.server, parent);
-        } else if (this._wouldSampleRoot !== undefined && !this._wouldSampleRoot()) {
-          // A root the sampler will drop (rate limit spent, or always-off): OTel's startSpan would
-          // spend ~0.5 µs on random ids, attribute copies and the decision only to return a
-          // non-recording span, so build that context directly with cheap unique ids.
-          return this._untraced(res, message.server, trace.setSpanContext(parent, unsampledRootContext()));
-        }
-        const span = this._tracer.startSpan(
-          method === '_OTHER' ? 'HTTP' : method,
-          {
-            kind: SpanKind.SERVER,
-            attributes: {
-              'http.request.method': method,
-              'url.path': urlPath(req.url),
-              'url.scheme': (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
-              'network.protocol.version': req.httpVersion,
-            },
-          },
-          parent,
-        );
-        res[kSpan] = span;
-        res[kContext] = trace.setSpan(parent, span);
-        if (!wrappedServers.has(message.server)) wrapServer(message.server);
+      // (the finish channel never fires for it), so in-flight cannot leak.
+      res.on('close', this._onClose);
+      if (this._tracer === undefined) return;
+      const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+      const remote = trace.getSpanContext(parent);
+      if (remote !== undefined && isSpanContextValid(remote)) {
+        // A parent-based sampler drops whatever an unsampled caller started: skip the span and
+        // run the handler in the caller's (unsampled) context, keeping its trace id.
+        if (this._parentBased && (remote.traceFlags & TraceFlags.SAMPLED) === 0) return runIn(res, message.server, parent);
+      } else if (this._wouldSampleRoot !== undefined && !this._wouldSampleRoot()) {
+        // A root the sampler will drop (rate limit spent, or always-off): OTel's startSpan would
+        // spend ~0.5 µs on random ids, attribute copies and the decision only to return a
+        // non-recording span, so build that context directly with cheap unique ids.
+        return runIn(res, message.server, trace.setSpanContext(parent, unsampledRootContext()));
       }
-      res[kStart] = performance.now();
+      const span = this._tracer.startSpan(
+        method === '_OTHER' ? 'HTTP' : method,
+        {
+          kind: SpanKind.SERVER,
+          attributes: {
+            'http.request.method': method,
+            'url.path': urlPath(req.url),
+            'url.scheme': (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
+            'network.protocol.version': req.httpVersion,
+          },
+        },
+        parent,
+      );
+      state.span = span;
+      runIn(res, message.server, trace.setSpan(parent, span));
     } catch (err) {
       reportOnce('http.start', `http server instrumentation failed at request start: ${String(err)}`);
     }
   }
 
-  private _untraced(res: TrackedResponse, server: Server, ctx: Context): void {
-    res[kSpan] = undefined;
-    res[kContext] = ctx;
-    if (!wrappedServers.has(server)) wrapServer(server);
-    res[kStart] = performance.now();
-  }
-
   /** @internal Records one finished (or aborted) request; runs once per response. */
   _finish(res: TrackedResponse, aborted: boolean): void {
-    if (res[kDone] !== false) return;
-    res[kDone] = true;
+    const state = res[this._key];
+    if (state === undefined || state.done) return;
+    state.done = true;
     try {
-      const seconds = (performance.now() - res[kStart]!) / 1000;
-      const method = res[kMethod]!;
+      const seconds = (performance.now() - state.start) / 1000;
+      const method = state.method;
       this._activeSeries(method)?.add(-1);
       const status = res.statusCode;
       if (aborted) this._abortedSeries(method)?.record(seconds);
       else this._durationSeries(method, status)?.record(seconds);
-      const span = res[kSpan];
+      const span = state.span;
       if (span !== undefined) {
-        res[kSpan] = undefined;
-        res[kContext] = undefined;
+        state.span = undefined;
         if (span.isRecording()) {
           span.setAttribute('http.response.status_code', status);
           if (aborted) {
@@ -309,8 +306,10 @@ function unsampledRootContext(): { traceId: string; spanId: string; traceFlags: 
   return { traceId: TRACE_PREFIX + n, spanId: n, traceFlags: TraceFlags.NONE, isRemote: false };
 }
 
-function onResponseClose(this: TrackedResponse): void {
-  if (this[kDone] === false) this[kOwner]?._finish(this, !this.writableFinished);
+/** Makes the server run this request's 'request' listeners inside `ctx`. */
+function runIn(res: TrackedResponse, server: Server, ctx: Context): void {
+  res[kContext] = ctx;
+  if (!wrappedServers.has(server)) wrapServer(server);
 }
 
 function normalizeMethod(method: string | undefined): string {

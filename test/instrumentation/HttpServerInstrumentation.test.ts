@@ -187,6 +187,17 @@ describe('HttpServerInstrumentation', () => {
     expect(spans.find((s) => s.name === 'work')?.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
   });
 
+  it('two enabled instances (two monitoring setups) each count every request', async () => {
+    const { monitoring: first } = setup('always_off', false);
+    const { monitoring: second } = setup('always_off', false);
+    const url = await serve((_req, res) => res.end());
+    for (let i = 0; i < 2; i++) await (await fetch(url)).text();
+    for (const m of [first, second]) {
+      expect(m.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(2);
+      expect(m.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': 'GET' })).toBe(0);
+    }
+  });
+
   it('stops counting after disable(), and enable() twice subscribes once', async () => {
     const { monitoring, inst } = setup('always_off', false);
     inst.enable();
