@@ -63,7 +63,9 @@ async function start(): Promise<void> {
   const httpServer = flag('MONITORING_HTTP_SERVER', true);
   const runtime = flag('MONITORING_RUNTIME_METRICS', true);
   const system = flag('MONITORING_SYSTEM_METRICS', true);
-  const diskPaths = (process.env['MONITORING_DISK_PATHS'] ?? '/').split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const rawPaths = process.env['MONITORING_DISK_PATHS'] ?? '/';
+  const diskPaths = rawPaths.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (system && diskPaths.length === 0) throw new ConfigurationError('MONITORING_DISK_PATHS', rawPaths, 'comma-separated paths, e.g. /,/var/lib/data');
 
   const monitoring = createMonitoring(settings);
   setRegisteredMonitoring(monitoring);
