@@ -185,3 +185,29 @@ export { RedisHyperLogLog } from './collectors/RedisHyperLogLog.js';
 export type { HyperLogLogRedisClient, RedisHyperLogLogOptions } from './collectors/RedisHyperLogLog.js';
 export { explicitBucketsView, exponentialHistogramView } from './collectors/views.js';
 export type { InstrumentKind } from './collectors/InstrumentFamily.js';
+
+// Instrumentation (issue 4b): HTTP server RED metrics and spans, runtime and system metrics, register.
+export {
+  HTTP_DURATION_BUCKETS,
+  HTTP_SERVER_ACTIVE_METRIC,
+  HTTP_SERVER_DURATION_METRIC,
+  HttpServerInstrumentation,
+} from './instrumentation/HttpServerInstrumentation.js';
+export type { HttpServerInstrumentationOptions } from './instrumentation/HttpServerInstrumentation.js';
+export {
+  ACTIVE_RESOURCES_METRIC,
+  EVENT_LOOP_DELAY_METRIC,
+  EVENT_LOOP_UTILIZATION_METRIC,
+  GC_DURATION_METRIC,
+  HEAP_AVAILABLE_METRIC,
+  HEAP_LIMIT_METRIC,
+  HEAP_USED_METRIC,
+  RUNTIME_BUCKETS,
+  RuntimeMetrics,
+} from './instrumentation/RuntimeMetrics.js';
+export type { RuntimeMetricsOptions } from './instrumentation/RuntimeMetrics.js';
+export { FILESYSTEM_USAGE_METRIC, FILESYSTEM_UTILIZATION_METRIC, SystemMetrics } from './instrumentation/SystemMetrics.js';
+export type { SystemMetricsOptions } from './instrumentation/SystemMetrics.js';
+export { INSTRUMENTATIONS_ENV, parseInstrumentations } from './instrumentation/instrumentations.js';
+export type { InstrumentationChoice } from './instrumentation/instrumentations.js';
+export { getRegisteredMonitoring } from './instrumentation/registered.js';

@@ -45,8 +45,11 @@ export const SECONDS_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.
 /** OTel's default explicit buckets, for metrics in milliseconds and anything without a unit. */
 export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000]);
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+// Dots are allowed so OTel semantic-convention names (`http.server.request.duration`,
+// `http.request.method`) can live in the cells; Prometheus output maps `.` to `_`, as OTel's
+// Prometheus compatibility spec does.
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:.]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_.]*$/;
 const MAX_METRICS = 10_000;
 /** The self-metric counting what was dropped, by reason. */
 export const DROPPED_METRIC = 'service_infrastructure_records_dropped_total';
@@ -247,7 +250,7 @@ export class MetricStore {
 
   /** Throws at setup unless `name` is a valid metric name that no metric or instrument uses yet. */
   checkNewName(name: string, kind: string): void {
-    if (typeof name !== 'string' || !METRIC_NAME.test(name)) throw new ConfigurationError('metric name', name, 'a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)');
+    if (typeof name !== 'string' || !METRIC_NAME.test(name)) throw new ConfigurationError('metric name', name, 'a metric name ([a-zA-Z_:][a-zA-Z0-9_:.]*)');
     const taken = this.instruments.get(name) ?? this.families.get(name);
     if (taken !== undefined) throw new ConfigurationError(`metric ${name}`, kind, `${taken.kind}, as first declared`);
     if (this.families.size + this.instruments.size >= MAX_METRICS) throw new ConfigurationError('metric count', this.families.size + this.instruments.size, `at most ${MAX_METRICS} metrics`);

@@ -6,7 +6,7 @@ import { OTLPTraceExporter as OTLPTraceExporterJson } from '@opentelemetry/expor
 import { OTLPTraceExporter as OTLPTraceExporterProto } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { MonitoringMode } from '../config/MonitoringMode.js';
@@ -24,6 +24,8 @@ export interface Telemetry {
   readonly meterProvider: MeterProvider;
   readonly collector: MemoryCollector;
   readonly spanStore: RecentSpanStore;
+  /** The tracer provider's sampler (from `settings.tracesSampler`). */
+  readonly sampler: Sampler;
   /** Flushes spans and metrics to every exporter. */
   forceFlush(timeoutMs?: number): Promise<void>;
   shutdown(timeoutMs?: number): Promise<void>;
@@ -104,7 +106,8 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
     spanProcessors.push(new BatchSpanProcessor(exporter, bspConfig));
   }
   spanProcessors.push(...(options.spanProcessors ?? []));
-  const tracerProvider = new NodeTracerProvider({ resource, sampler: createSampler(settings), spanProcessors });
+  const sampler = createSampler(settings);
+  const tracerProvider = new NodeTracerProvider({ resource, sampler, spanProcessors });
 
   let down: Promise<void> | undefined;
   return {
@@ -113,6 +116,7 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
     meterProvider,
     collector,
     spanStore,
+    sampler,
     async forceFlush(timeoutMs = 10_000) {
       await withTimeout(Promise.all([tracerProvider.forceFlush(), meterProvider.forceFlush()]).then(() => undefined), timeoutMs, 'forceFlush');
     },

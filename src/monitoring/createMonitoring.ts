@@ -1,6 +1,7 @@
 import { diag, metrics, propagation, trace, type Meter, type Tracer } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { MonitoringSettings, type MonitoringSettingsOptions } from '../config/MonitoringSettings.js';
 import { IMetricsCollector } from '../collectors/IMetricsCollector.js';
@@ -40,6 +41,8 @@ export interface Monitoring {
   readonly meterProvider: MeterProvider;
   /** The last `maxSnapshots` ended spans, in memory. */
   readonly spanStore: RecentSpanStore;
+  /** The tracer provider's sampler; give it to `HttpServerInstrumentation` so dropped requests skip span creation. */
+  readonly sampler: Sampler;
   getTracer(name?: string, version?: string): Tracer;
   getMeter(name?: string, version?: string): Meter;
   /** Flushes spans and metrics to every exporter and drains async event subscribers. */
@@ -114,6 +117,7 @@ export function createMonitoring(
     tracerProvider: telemetry.tracerProvider,
     meterProvider: telemetry.meterProvider,
     spanStore: telemetry.spanStore,
+    sampler: telemetry.sampler,
     getTracer: (name = 'service-infrastructure', version?: string) => telemetry.tracerProvider.getTracer(name, version),
     getMeter: (name = 'service-infrastructure', version?: string) => telemetry.meterProvider.getMeter(name, version),
     async forceFlush(timeoutMs = 10_000) {

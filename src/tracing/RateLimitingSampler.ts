@@ -26,16 +26,24 @@ export class RateLimitingSampler implements Sampler {
   }
 
   shouldSample(_context: Context, _traceId: string, _name: string, _kind: SpanKind, _attributes: Attributes, _links: Link[]): SamplingResult {
+    if (this.wouldSample()) {
+      this._tokens -= 1;
+      return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+    }
+    return { decision: SamplingDecision.NOT_RECORD };
+  }
+
+  /**
+   * Whether the next root would be sampled, without taking a token: lets an instrumentation skip
+   * building a span that would be dropped. A `shouldSample` right after it (same tick) agrees.
+   */
+  wouldSample(): boolean {
     const now = this._now();
     const rate = this.tracesPerSecond;
     // The bucket holds one second of traces, and at least one, so rates under 1/s still sample.
     this._tokens = Math.min(Math.max(rate, 1), this._tokens + ((now - this._last) / 1000) * rate);
     this._last = now;
-    if (this._tokens >= 1) {
-      this._tokens -= 1;
-      return { decision: SamplingDecision.RECORD_AND_SAMPLED };
-    }
-    return { decision: SamplingDecision.NOT_RECORD };
+    return this._tokens >= 1;
   }
 
   toString(): string {

@@ -1,0 +1,72 @@
+// CPU cost per request of the HttpServerInstrumentation paths alone, in-process: the
+// diagnostics_channel messages Node publishes for a request are replayed against stand-in
+// request/response objects, so no socket or kernel time is measured (that is bench/http.js's job,
+// and on a shared machine its noise is larger than these costs). Each path runs in a fresh
+// process; cases are interleaved over rounds; medians in ns per request.
+//
+//   npm run build && node bench/http-path.js         # ROUNDS=5 to change
+import { execFileSync } from 'node:child_process';
+import dc from 'node:diagnostics_channel';
+import { EventEmitter } from 'node:events';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const which = process.argv[2];
+if (which === undefined) {
+  const ROUNDS = Number(process.env.ROUNDS ?? 5);
+  const CASES = [
+    ['none', 'no instrumentation (stand-in objects only)'],
+    ['red', 'RED metrics only'],
+    ['rate', 'tracing rate-limited, request not sampled + metrics'],
+    ['all', 'tracing every request + metrics'],
+  ];
+  const res = new Map(CASES.map(([c]) => [c, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let i = 0; i < CASES.length; i++) {
+      const [c] = CASES[(i + r) % CASES.length];
+      res.get(c).push(Number(execFileSync(process.execPath, [fileURLToPath(import.meta.url), c], { encoding: 'utf8' }).trim()));
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const none = median(res.get('none'));
+  console.log(`# node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}, ${ROUNDS} rounds, ${new Date().toISOString()}`);
+  for (const [c, label] of CASES) {
+    const m = median(res.get(c));
+    console.log(`${c.padEnd(5)} ${m.toFixed(0).padStart(6)} ns/req  (+${(m - none).toFixed(0)} over none)  ${label}`);
+  }
+} else {
+  const si = await import('../dist/index.js');
+  if (which !== 'none') {
+    const monitoring = si.createMonitoring({
+      mode: si.MonitoringMode.DIRECT,
+      tracesSampler: which === 'all' ? 'always_on' : 'parentbased_rate_limited',
+      // Rate 0: every root is dropped, which is what almost every request sees under load.
+      tracesSamplerArg: which === 'all' ? undefined : 0,
+    });
+    new si.HttpServerInstrumentation({
+      collector: monitoring.collector,
+      ...(which === 'red' ? {} : { tracerProvider: monitoring.tracerProvider, sampler: monitoring.sampler }),
+    }).enable();
+  }
+  const start = dc.channel('http.server.request.start');
+  const finish = dc.channel('http.server.response.finish');
+  const server = new EventEmitter();
+  server.on('request', () => {});
+  const one = () => {
+    const request = { method: 'GET', url: '/hello?x=1', headers: { host: 'localhost', 'user-agent': 'wrk' }, httpVersion: '1.1', socket: {} };
+    const response = new EventEmitter();
+    response.statusCode = 200;
+    response.writableFinished = true;
+    const message = { request, response, server };
+    if (start.hasSubscribers) start.publish(message);
+    server.emit('request', request, response);
+    if (finish.hasSubscribers) finish.publish(message);
+    response.emit('close');
+  };
+  const N = 200_000;
+  for (let i = 0; i < 50_000; i++) one();
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) one();
+  process.stdout.write(`${Number(process.hrtime.bigint() - t) / N}\n`);
+  process.exit(0);
+}

@@ -1,0 +1,92 @@
+import { statfs } from 'node:fs/promises';
+import type { BatchObservableResult, Observable } from '@opentelemetry/api';
+import { HostMetrics } from '@opentelemetry/host-metrics';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { MemoryCollector } from '../collectors/MemoryCollector.js';
+import { ConfigurationError } from '../errors/MonitoringError.js';
+import { reportOnce } from '../internal/report.js';
+
+/** Gauge of file system bytes by `system.filesystem.mountpoint` and `system.filesystem.state` (used, free). */
+export const FILESYSTEM_USAGE_METRIC = 'system.filesystem.usage';
+/** Gauge: used share of each file system, 0..1. */
+export const FILESYSTEM_UTILIZATION_METRIC = 'system.filesystem.utilization';
+
+export interface SystemMetricsOptions {
+  /** Its meter receives the gauges; `collector.read()` shows them. */
+  collector: MemoryCollector;
+  /** The MeterProvider the collector reads (`monitoring.meterProvider`), for host-metrics. */
+  meterProvider: MeterProvider;
+  /** Paths whose file systems are reported. Env `MONITORING_DISK_PATHS` (comma-separated) under register. Default `['/']`. */
+  diskPaths?: readonly string[];
+}
+
+/**
+ * Host metrics from the seed's list: CPU time and utilisation, memory, network I/O (all through
+ * `@opentelemetry/host-metrics`, for the system and this process), plus disk usage per file system
+ * from `fs.statfs`. All are observable: nothing runs until a reader collects.
+ *
+ * @example
+ * new SystemMetrics({ collector: monitoring.collector, meterProvider: monitoring.meterProvider }).start();
+ * (await monitoring.collector.readMetric('system.filesystem.usage'))?.series;
+ */
+export class SystemMetrics {
+  private readonly _collector: MemoryCollector;
+  private readonly _provider: MeterProvider;
+  private readonly _paths: readonly string[];
+  private _started = false;
+  private _batch: ((result: BatchObservableResult) => Promise<void>) | undefined;
+  private _observables: Observable[] = [];
+
+  constructor(options: SystemMetricsOptions) {
+    if (options === null || typeof options !== 'object' || options.collector === undefined) {
+      throw new ConfigurationError('collector', options?.collector, 'a MemoryCollector');
+    }
+    if (options.meterProvider === undefined || typeof options.meterProvider.getMeter !== 'function') {
+      throw new ConfigurationError('meterProvider', options.meterProvider, 'the MeterProvider the collector reads');
+    }
+    const paths = options.diskPaths ?? ['/'];
+    if (!Array.isArray(paths) || paths.length === 0 || paths.some((p) => typeof p !== 'string' || p === '')) {
+      throw new ConfigurationError('diskPaths', paths, 'a non-empty array of paths');
+    }
+    this._collector = options.collector;
+    this._provider = options.meterProvider;
+    this._paths = [...paths];
+  }
+
+  /** Registers the instruments. host-metrics has no way to unregister, so this is once per provider. */
+  start(): this {
+    if (this._started) return this;
+    this._started = true;
+    new HostMetrics({ meterProvider: this._provider, name: 'service-infrastructure/host' }).start();
+
+    const meter = this._collector.getMeter('service-infrastructure/system', '0.1.0');
+    const usage = meter.createObservableGauge(FILESYSTEM_USAGE_METRIC, { description: 'File system space by state.', unit: 'By' });
+    const utilization = meter.createObservableGauge(FILESYSTEM_UTILIZATION_METRIC, { description: 'Used share of the file system.', unit: '1' });
+    this._observables = [usage, utilization];
+    this._batch = async (result) => {
+      for (const path of this._paths) {
+        try {
+          const s = await statfs(path);
+          const total = s.blocks * s.bsize;
+          const free = s.bavail * s.bsize;
+          // Blocks reserved for root count as used: that is what `df` shows a normal user.
+          const used = total - s.bfree * s.bsize;
+          result.observe(usage, used, { 'system.filesystem.mountpoint': path, 'system.filesystem.state': 'used' });
+          result.observe(usage, free, { 'system.filesystem.mountpoint': path, 'system.filesystem.state': 'free' });
+          if (used + free > 0) result.observe(utilization, used / (used + free), { 'system.filesystem.mountpoint': path });
+        } catch (err) {
+          reportOnce(`statfs:${path}`, `disk usage of ${path} could not be read: ${String(err)}`);
+        }
+      }
+    };
+    meter.addBatchObservableCallback(this._batch, this._observables);
+    return this;
+  }
+
+  /** Stops reporting disk usage (host-metrics stops with its MeterProvider). */
+  stop(): void {
+    if (this._batch === undefined) return;
+    this._collector.getMeter('service-infrastructure/system', '0.1.0').removeBatchObservableCallback(this._batch, this._observables);
+    this._batch = undefined;
+  }
+}

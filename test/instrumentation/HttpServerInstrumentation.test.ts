@@ -1,0 +1,217 @@
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MonitoringMode } from '../../src/config/MonitoringMode.js';
+import { createMonitoring, type Monitoring } from '../../src/monitoring/createMonitoring.js';
+import {
+  HTTP_SERVER_ACTIVE_METRIC,
+  HTTP_SERVER_DURATION_METRIC,
+  HttpServerInstrumentation,
+} from '../../src/instrumentation/HttpServerInstrumentation.js';
+import { ConfigurationError } from '../../src/errors/MonitoringError.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function setup(sampler = 'parentbased_always_on', tracing = true, samplerArg?: number): { monitoring: Monitoring; inst: HttpServerInstrumentation } {
+  const monitoring = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName: 'svc-b', tracesSampler: sampler, tracesSamplerArg: samplerArg });
+  const inst = new HttpServerInstrumentation({
+    collector: monitoring.collector,
+    ...(tracing ? { tracerProvider: monitoring.tracerProvider, sampler: monitoring.sampler } : {}),
+  }).enable();
+  cleanups.push(() => monitoring.shutdown());
+  cleanups.push(() => inst.disable());
+  return { monitoring, inst };
+}
+
+async function serve(handler: http.RequestListener): Promise<string> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  cleanups.push(() => server.closeAllConnections());
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('HttpServerInstrumentation', () => {
+  it('records request count, duration, errors and in-flight per OTel semantic conventions', async () => {
+    const { monitoring } = setup('always_off', false);
+    let inFlightSeen = -1;
+    const url = await serve((req, res) => {
+      inFlightSeen = monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': req.method! }) ?? -1;
+      res.statusCode = req.url === '/boom' ? 503 : 200;
+      res.end('ok');
+    });
+    for (let i = 0; i < 3; i++) await (await fetch(`${url}/hello?x=${i}`)).text();
+    await (await fetch(`${url}/boom`, { method: 'POST', body: 'x' })).text();
+
+    expect(inFlightSeen).toBe(1);
+    const ok = monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 });
+    expect(ok?.count).toBe(3);
+    expect(ok!.max).toBeGreaterThan(0);
+    expect(ok!.max).toBeLessThan(5);
+    const failed = monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, {
+      'http.request.method': 'POST',
+      'http.response.status_code': 503,
+      'error.type': '503',
+    });
+    expect(failed?.count).toBe(1);
+    expect(monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': 'GET' })).toBe(0);
+    expect(monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': 'POST' })).toBe(0);
+
+    // The same numbers reach any OTel reader, through OTel's collect().
+    const read = await monitoring.collector.readMetric(HTTP_SERVER_DURATION_METRIC);
+    expect(read?.unit).toBe('s');
+    const total = read!.series.reduce((n, s) => n + (s.histogram?.count ?? 0), 0);
+    expect(total).toBe(4);
+    expect(monitoring.spanStore.total).toBe(0);
+  });
+
+  it('maps unknown methods to _OTHER so clients cannot blow up cardinality', async () => {
+    const { monitoring } = setup('always_off', false);
+    const url = await serve((_req, res) => res.end());
+    const { port } = new URL(url);
+    for (const m of ['PROPFIND', 'MKCOL']) {
+      await new Promise<void>((resolve, reject) => {
+        http.request({ host: '127.0.0.1', port, method: m, path: '/' }, (res) => res.resume().on('end', resolve)).on('error', reject).end();
+      });
+    }
+    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': '_OTHER', 'http.response.status_code': 200 })?.count).toBe(2);
+  });
+
+  it('counts an aborted request once, as error.type=aborted, and in-flight returns to zero', async () => {
+    const { monitoring } = setup();
+    let arrived = false;
+    const url = await serve(() => {
+      arrived = true; // never responds
+    });
+    const { port } = new URL(url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => arrived, 'the request to arrive');
+    expect(monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': 'GET' })).toBe(1);
+    socket.destroy();
+    await until(() => monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': 'GET' }) === 0, 'in-flight to drop');
+    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'error.type': 'aborted' })?.count).toBe(1);
+    const span = monitoring.spanStore.spans().find((s) => s.kind === SpanKind.SERVER);
+    expect(span?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span?.attributes['error.type']).toBe('aborted');
+  });
+
+  it('starts a SERVER span per request, child of the caller from traceparent, with handler phases inside it', async () => {
+    const { monitoring } = setup();
+    const url = await serve((_req, res) => {
+      void monitoring.coordinator.measure('load-order', async () => {
+        await new Promise((r) => setImmediate(r));
+      }).then(() => res.end('done'));
+    });
+    // The caller: a CLIENT span whose context goes out as traceparent/tracestate headers.
+    const caller = monitoring.getTracer('caller').startSpan('GET /order', { kind: SpanKind.CLIENT });
+    const headers: Record<string, string> = {};
+    propagation.inject(trace.setSpan(context.active(), caller), headers);
+    headers['tracestate'] = 'vendor=abc';
+    expect(headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    await (await fetch(`${url}/order/42?debug=1`, { headers })).text();
+    caller.end();
+
+    const spans = monitoring.spanStore.spans();
+    const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
+    const phase = spans.find((s) => s.name === 'load-order')!;
+    expect(server.name).toBe('GET');
+    expect(server.spanContext().traceId).toBe(caller.spanContext().traceId);
+    expect(server.parentSpanContext?.spanId).toBe(caller.spanContext().spanId);
+    expect(server.spanContext().traceState?.get('vendor')).toBe('abc');
+    expect(server.attributes['url.path']).toBe('/order/42');
+    expect(server.attributes['http.request.method']).toBe('GET');
+    expect(server.attributes['http.response.status_code']).toBe(200);
+    expect(phase.spanContext().traceId).toBe(caller.spanContext().traceId);
+    expect(phase.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+  });
+
+  it('a sampled-out request has no span but still counts in the metrics', async () => {
+    const { monitoring } = setup('always_off');
+    const url = await serve((_req, res) => {
+      monitoring.coordinator.measure('work', () => undefined);
+      res.end();
+    });
+    for (let i = 0; i < 5; i++) await (await fetch(url)).text();
+    expect(monitoring.spanStore.total).toBe(0);
+    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(5);
+  });
+
+  it('rate limit spent: no span is built, phases in the handler are dropped too, each request keeps its own trace id', async () => {
+    const { monitoring } = setup('parentbased_rate_limited', true, 0);
+    const traceIds: string[] = [];
+    const url = await serve((_req, res) => {
+      monitoring.coordinator.measure('work', (phase) => {
+        traceIds.push(phase.traceId);
+      });
+      res.end();
+    });
+    for (let i = 0; i < 3; i++) await (await fetch(url)).text();
+    expect(monitoring.spanStore.total).toBe(0);
+    expect(new Set(traceIds).size).toBe(3);
+    for (const id of traceIds) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(3);
+  });
+
+  it('parent-based: an unsampled caller gets no span here; a sampled caller is followed even when the root budget is spent', async () => {
+    const { monitoring } = setup('parentbased_rate_limited', true, 0);
+    const seen: string[] = [];
+    const url = await serve((_req, res) => {
+      monitoring.coordinator.measure('work', (phase) => {
+        seen.push(phase.traceId);
+      });
+      res.end();
+    });
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await (await fetch(url, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-00` } })).text();
+    expect(monitoring.spanStore.total).toBe(0);
+    expect(seen[0]).toBe(traceId);
+
+    await (await fetch(url, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } })).text();
+    const spans = monitoring.spanStore.spans();
+    const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
+    expect(server.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    expect(spans.find((s) => s.name === 'work')?.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+  });
+
+  it('two enabled instances (two monitoring setups) each count every request', async () => {
+    const { monitoring: first } = setup('always_off', false);
+    const { monitoring: second } = setup('always_off', false);
+    const url = await serve((_req, res) => res.end());
+    for (let i = 0; i < 2; i++) await (await fetch(url)).text();
+    for (const m of [first, second]) {
+      expect(m.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(2);
+      expect(m.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': 'GET' })).toBe(0);
+    }
+  });
+
+  it('stops counting after disable(), and enable() twice subscribes once', async () => {
+    const { monitoring, inst } = setup('always_off', false);
+    inst.enable();
+    const url = await serve((_req, res) => res.end());
+    await (await fetch(url)).text();
+    inst.disable();
+    inst.disable();
+    await (await fetch(url)).text();
+    expect(inst.enabled).toBe(false);
+    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(1);
+  });
+
+  it('throws a ConfigurationError naming the option when the collector is missing', () => {
+    expect(() => new HttpServerInstrumentation({} as never)).toThrow(ConfigurationError);
+    expect(() => new HttpServerInstrumentation({} as never)).toThrow(/collector/);
+  });
+});
