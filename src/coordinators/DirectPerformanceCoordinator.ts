@@ -38,16 +38,28 @@ export const METRIC_VALUE_METRIC = 'performance_metric_value';
 
 /** @internal */
 export class Phase implements PhaseHandle {
-  /** -1 while running, then the duration in ms. */
-  durationMs = -1;
+  /** True once `end()` or `fail()` ran. */
+  ended = false;
 
   constructor(
     readonly name: string,
     readonly span: Span,
-    /** performance.now() at start when the span does not time itself (not recording), else 0. */
-    readonly startedAt: number,
+    /**
+     * [start, duration] from performance.now(), only for spans that do not time themselves (not
+     * recording): a recorded phase stores no number of its own, so creating one allocates no
+     * heap number (the handle is the one allocation the coordinator adds to a span's).
+     */
+    readonly clock: Float64Array | null,
     private readonly _owner: DirectPerformanceCoordinator,
   ) {}
+
+  /** The duration in ms once ended, else -1. */
+  get durationMs(): number {
+    if (!this.ended) return -1;
+    if (this.clock !== null) return this.clock[1]!;
+    const d = (this.span as unknown as ReadableSpan).duration;
+    return d[0] * 1e3 + d[1] / 1e6;
+  }
 
   get traceId(): string {
     return this.span.spanContext().traceId;
@@ -58,11 +70,11 @@ export class Phase implements PhaseHandle {
   }
 
   end(attributes?: Attributes): number {
-    return this.durationMs >= 0 ? this.durationMs : this._owner._endPhase(this, attributes, undefined);
+    return this.ended ? this.durationMs : this._owner._endPhase(this, attributes, undefined);
   }
 
   fail(error: unknown, attributes?: Attributes): number {
-    return this.durationMs >= 0 ? this.durationMs : this._owner._endPhase(this, attributes, error ?? new Error('phase failed'));
+    return this.ended ? this.durationMs : this._owner._endPhase(this, attributes, error ?? new Error('phase failed'));
   }
 
   run<T>(fn: () => T): T {
@@ -190,7 +202,8 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
 
   startPhase(name: string, attributes?: Attributes): PhaseHandle {
     const span = this._tracer.startSpan(name, this._detailed && attributes !== undefined ? { attributes } : undefined);
-    const phase = new Phase(name, span, span.isRecording() ? 0 : performance.now(), this);
+    const timesItself = span.isRecording() && (span as unknown as ReadableSpan).startTime !== undefined;
+    const phase = new Phase(name, span, timesItself ? null : Float64Array.of(performance.now(), -1), this);
     this._onPhaseStart(phase, attributes);
     return phase;
   }
@@ -231,7 +244,7 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
       if (sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) !== 0) series.recordWithExemplar(durationMs / 1000, sc.traceId, sc.spanId);
       else series.record(durationMs / 1000);
     }
-    if (this._ringSize > 0) this._remember('operation', name, durationMs, 'ok', undefined);
+    if (this._ringSize > 0) this._remember(1, name, durationMs, Date.now(), undefined);
     this._onOperation(name, durationMs, attributes);
   }
 
@@ -275,11 +288,18 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
     }
     if (attributes !== undefined && this._detailed) span.setAttributes(attributes);
     span.end();
-    const duration = (span as unknown as ReadableSpan).duration;
-    const ms = phase.startedAt === 0 && duration !== undefined && duration[0] >= 0
-      ? duration[0] * 1e3 + duration[1] / 1e6
-      : performance.now() - phase.startedAt;
-    phase.durationMs = ms;
+    // The span timed itself: its duration and end time are read, not measured again. Its context
+    // and end time are read once and shared by the exemplar and the ring.
+    const readable = span as unknown as ReadableSpan;
+    const duration = readable.duration;
+    const clock = phase.clock;
+    let ms: number;
+    if (clock === null) ms = duration[0] * 1e3 + duration[1] / 1e6;
+    else ms = clock[1] = performance.now() - clock[0]!;
+    const end = clock === null ? readable.endTime : undefined;
+    const endMs = end !== undefined ? end[0] * 1e3 + end[1] / 1e6 : Date.now();
+    const sc = span.spanContext();
+    phase.ended = true;
     let series = phase.name === this._lastPhaseName ? this._lastPhaseSeries : this._phaseSeries.get(phase.name);
     if (series === undefined) {
       const s = this._phaseFamily.get({ phase: phase.name }) as HistogramSeries | null;
@@ -292,14 +312,11 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
       this._lastPhaseName = phase.name;
       this._lastPhaseSeries = series;
       // Exemplar: a sampled phase links its duration bucket to its trace (OpenMetrics and OTLP).
-      const sc = span.spanContext();
-      if ((sc.traceFlags & TraceFlags.SAMPLED) !== 0) {
-        const end = (span as unknown as ReadableSpan).endTime;
-        series.recordWithExemplar(ms / 1000, sc.traceId, sc.spanId, end !== undefined && end[0] > 0 ? end[0] * 1e3 + end[1] / 1e6 : Date.now());
-      } else series.record(ms / 1000);
+      if ((sc.traceFlags & TraceFlags.SAMPLED) !== 0) series.recordWithExemplar(ms / 1000, sc.traceId, sc.spanId, endMs);
+      else series.record(ms / 1000);
     }
     if (error !== undefined) (this._errorFamily.get({ phase: phase.name }) as ValueSeries | null)?.add(1);
-    if (this._ringSize > 0) this._remember('phase', phase.name, ms, error === undefined ? 'ok' : 'error', span);
+    if (this._ringSize > 0) this._remember(error === undefined ? 0 : 2, phase.name, ms, endMs, sc);
     this._onPhaseEnd(phase, ms, error, attributes);
     return ms;
   }
@@ -310,20 +327,18 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
   protected _onOperation(_name: string, _durationMs: number, _attributes: Attributes | undefined): void {}
   protected _onMetric(_name: string, _value: number, _attributes: Attributes | undefined): void {}
 
-  private _remember(kind: 'phase' | 'operation', name: string, ms: number, status: 'ok' | 'error', span: Span | undefined): void {
+  /** `flags`: bit 0 operation, bit 1 error. `ctx` undefined: the active span's, if any. */
+  private _remember(flags: number, name: string, ms: number, timestampMs: number, ctx: SpanContext | undefined): void {
     const ring = this._ring;
     const i = ring.next;
-    const end = span !== undefined ? (span as unknown as ReadableSpan).endTime : undefined;
-    ring.timestamp[i] = end !== undefined && end[0] > 0 ? end[0] * 1e3 + Math.floor(end[1] / 1e6) : Date.now();
+    ring.timestamp[i] = timestampMs;
     ring.durationMs[i] = ms;
-    ring.flags[i] = (kind === 'operation' ? 1 : 0) | (status === 'error' ? 2 : 0);
+    ring.flags[i] = flags;
     ring.names[i] = name;
-    ring.contexts[i] = span !== undefined ? span.spanContext() : trace.getSpanContext(context.active());
+    ring.contexts[i] = ctx ?? trace.getSpanContext(context.active());
     ring.next = i + 1 === ring.size ? 0 : i + 1;
     if (ring.length < ring.size) ring.length++;
   }
-
-
 
   private _recent(): PerformanceRecord[] {
     return this._ring.records();

@@ -143,7 +143,9 @@ describe('DirectPerformanceCoordinator', () => {
     const m = direct({ tracesSampler: 'always_off' });
     const phase = m.coordinator.startPhase('unsampled');
     expect(phase.span.isRecording()).toBe(false);
-    phase.end();
+    const ms = phase.end();
+    expect(ms).toBeGreaterThanOrEqual(0);
+    expect(phase.end()).toBe(ms);
     expect(m.spanStore.spans()).toHaveLength(0);
     expect(m.coordinator.getSnapshot().phases['unsampled']!.count).toBe(1);
   });
