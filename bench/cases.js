@@ -277,6 +277,45 @@ export const CASES = [
       return (n) => { for (let i = 0; i < n; i++) tracer.startSpan('load-cart').end(); };
     },
   },
+  // The same comparison on the provider DIRECT mode really runs on (createMonitoring: the in-memory
+  // span store of the last maxSnapshots spans, no exporter), for raw OTel and the coordinator alike.
+  {
+    id: 'phase.direct.mode', group: 'phase start+end (DIRECT mode provider: in-memory span store)', label: 'createMonitoring(DIRECT).coordinator startPhase().end()', base: 'phase.otel.mode',
+    async setup() {
+      const { createMonitoring, MonitoringMode } = await sdk();
+      const m = createMonitoring({ mode: MonitoringMode.DIRECT }, { registerGlobal: false });
+      return (n) => { for (let i = 0; i < n; i++) m.coordinator.startPhase('load-cart').end(); };
+    },
+  },
+  {
+    id: 'phase.otel.mode', group: 'phase start+end (DIRECT mode provider: in-memory span store)', label: 'raw OTel tracer.startSpan().end(), same provider',
+    async setup() {
+      const { createMonitoring, MonitoringMode } = await sdk();
+      const tracer = createMonitoring({ mode: MonitoringMode.DIRECT }, { registerGlobal: false }).getTracer('bench');
+      return (n) => { for (let i = 0; i < n; i++) tracer.startSpan('load-cart').end(); };
+    },
+  },
+  // ---- the event bus (issue 2): publishing a performance event to one sync subscriber
+  {
+    id: 'bus.publish', group: 'event bus publish', label: 'EventBus.publish, one subscriber', base: 'bus.none',
+    async setup() {
+      const { EventBus } = await sdk();
+      const bus = new EventBus();
+      let sum = 0;
+      bus.subscribe('performance.phase.end', (e) => { sum += e.durationMs; });
+      const input = { name: 'load-cart', durationMs: 1, status: 'ok', traceId: 't', spanId: 's' };
+      return (n) => { for (let i = 0; i < n; i++) bus.publish('performance.phase.end', input); return sum; };
+    },
+  },
+  {
+    id: 'bus.none', group: 'event bus publish', label: 'EventBus.publish, no subscriber',
+    async setup() {
+      const { EventBus } = await sdk();
+      const bus = new EventBus();
+      const input = { name: 'load-cart', durationMs: 1, status: 'ok', traceId: 't', spanId: 's' };
+      return (n) => { for (let i = 0; i < n; i++) bus.publish('performance.phase.end', input); };
+    },
+  },
   {
     id: 'phase.noop', group: 'noop phase', label: 'NoopPerformanceCoordinator startPhase().end()', base: 'phase.empty',
     async setup() {

@@ -31,6 +31,7 @@ const TARGETS = [
   { id: 'hist3.si.record', peer: 'hist3.otel', ratio: 0.2, text: 'recordHistogram(name, v, labels) <= 1/5 of OTel' },
   { id: 'phase.direct', peer: 'phase.otel', ratio: 1.15, text: 'direct phase <= 1.15x raw OTel span' },
   { id: 'phase.direct.lean', peer: 'phase.otel', ratio: 1.15, text: 'direct phase, detailed metrics off, <= 1.15x raw OTel span' },
+  { id: 'phase.direct.mode', peer: 'phase.otel.mode', ratio: 1.15, text: 'direct phase <= 1.15x raw OTel span, on the DIRECT-mode provider' },
   { id: 'phase.noop', ns: 5, text: 'noop phase <= 5 ns' },
 ];
 

@@ -26,6 +26,11 @@ export interface MetricOptions {
    * Default 1 (record everything).
    */
   sampleOneIn?: number;
+  /**
+   * Keep a DDSketch per histogram series for percentiles within 1% (`getHistogram().p99`). Default:
+   * the collector's `detailed` setting. Without it percentiles are interpolated from the buckets.
+   */
+  sketch?: boolean;
 }
 
 /**
@@ -180,6 +185,8 @@ export abstract class SeriesIndex<S> {
 export class MetricFamily<S extends Series = Series> extends SeriesIndex<S> {
   /** Histogram sampling: record one value in `sampleEvery`, weighted by it. 1 records everything. */
   sampleEvery = 1;
+  /** Histogram series keep a DDSketch (defaults to the store's `sketches`). */
+  sketch: boolean;
 
   constructor(
     name: string,
@@ -190,12 +197,13 @@ export class MetricFamily<S extends Series = Series> extends SeriesIndex<S> {
     store: MetricStore,
   ) {
     super(name, store);
+    this.sketch = store.sketches;
   }
 
   protected _make(attributes: Attributes): S {
     const start = hrTime();
     return (this.kind === 'histogram'
-      ? new HistogramSeries(attributes, start, this.boundaries, this._store.sketches, this.sampleEvery)
+      ? new HistogramSeries(attributes, start, this.boundaries, this.sketch, this.sampleEvery)
       : new ValueSeries(attributes, start)) as S;
   }
 }
@@ -245,6 +253,7 @@ export class MetricStore {
     }
     const fam = this._make(name, kind, options);
     if (options.sampleOneIn !== undefined) fam.sampleEvery = options.sampleOneIn;
+    if (options.sketch !== undefined) fam.sketch = options.sketch;
     return fam;
   }
 

@@ -27,7 +27,11 @@ export interface TimingStats {
   readonly minMs: number;
   readonly maxMs: number;
   readonly meanMs: number;
-  /** Percentiles, present when detailed metrics are enabled (DDSketch, 1% relative error). */
+  /**
+   * Percentiles (nearest rank) over this name's records still in the recent-records ring, i.e.
+   * among the last `maxSnapshots` records; present when detailed metrics are enabled. For
+   * `metrics` they come from a DDSketch over every value (1% relative error).
+   */
   readonly p50Ms?: number;
   readonly p95Ms?: number;
   readonly p99Ms?: number;

@@ -115,6 +115,15 @@ describe('DirectPerformanceCoordinator', () => {
     expect(m.spanStore.spans()).toHaveLength(3);
   });
 
+  it('computes snapshot percentiles over the records in the ring (nearest rank)', () => {
+    const m = direct({ maxSnapshots: 100 });
+    for (let i = 200; i >= 1; i--) m.coordinator.recordOperation('fetch', i);
+    const all = m.coordinator.getSnapshot().operations['fetch']!;
+    // Count, total, min and max cover every record; percentiles the last 100 (100 ms down to 1 ms).
+    expect(all).toMatchObject({ count: 200, minMs: 1, maxMs: 200, p50Ms: 50, p95Ms: 95, p99Ms: 99 });
+    expect(all.totalMs).toBe(20100);
+  });
+
   it('records operations and metrics', () => {
     const m = direct();
     m.coordinator.recordOperation('import', 250);

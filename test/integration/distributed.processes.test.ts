@@ -10,7 +10,7 @@ import { RedisRollupQuery, type RollupFilter } from '../../src/distributed/Redis
 import type { RollupSummary } from '../../src/distributed/Rollup.js';
 import { NodeProcess } from './helpers/nodeProcess.js';
 import { RedisServer } from './helpers/redisServer.js';
-import { waitFor } from './helpers/waitFor.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PRODUCER = fileURLToPath(new URL('./fixtures/distributed-producer.mjs', import.meta.url));

@@ -8,7 +8,7 @@ import { RedisEventPublisher } from '../../src/distributed/RedisEventPublisher.j
 import { RedisRollupQuery } from '../../src/distributed/RedisRollupQuery.js';
 import { encodeEvent, WIRE_VERSION } from '../../src/distributed/wire.js';
 import { RedisServer } from './helpers/redisServer.js';
-import { waitFor } from './helpers/waitFor.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { waitFor } from './waitFor.js';
+import { waitFor } from '../../helpers/wait.js';
 
 /** A `node` child process whose stdout lines are collected for the test to wait on. */
 export class NodeProcess {
