@@ -20,8 +20,9 @@ import {
   createPrometheusEndpoint,
 } from 'service-infrastructure';
 
+// DIRECT unless MONITORING_MODE says otherwise (settings read it from the environment).
 const monitoring = createMonitoring({
-  mode: process.env.MONITORING_MODE ?? MonitoringMode.DIRECT,
+  ...(process.env.MONITORING_MODE ? {} : { mode: MonitoringMode.DIRECT }),
   serviceName: process.env.OTEL_SERVICE_NAME ?? 'demo-shop',
 });
 const { coordinator, collector } = monitoring;
