@@ -121,6 +121,8 @@ export class HttpServerInstrumentation {
   private readonly _aborted = new Map<string, HistogramSeries | null>();
   private readonly _active = new Map<string, ValueSeries | null>();
   private readonly _parentBased: boolean;
+  /** The propagator's header names, read on the first request (the propagator is set by then). */
+  private _fields: PropagationFields | undefined;
   private readonly _wouldSampleRoot: (() => boolean) | undefined;
   private _enabled = false;
   private readonly _onStart: (message: unknown) => void;
@@ -198,7 +200,8 @@ export class HttpServerInstrumentation {
       // (the finish channel never fires for it), so in-flight cannot leak.
       res.on('close', this._onClose);
       if (this._tracer === undefined) return;
-      const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+      const carrier = propagationCarrier(req.rawHeaders, (this._fields ??= propagationFields()));
+      const parent = carrier === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, carrier);
       const remote = trace.getSpanContext(parent);
       if (remote !== undefined && isSpanContextValid(remote)) {
         // A parent-based sampler drops whatever an unsampled caller started: skip the span and
@@ -318,6 +321,35 @@ function runIn(res: TrackedResponse, server: Server, ctx: Context): void {
 
 function normalizeMethod(method: string | undefined): string {
   return method !== undefined && KNOWN_METHODS.has(method) ? method : '_OTHER';
+}
+
+/**
+ * The propagation headers of a request (`traceparent`, `tracestate`, `baggage`: whatever the
+ * global propagator's `fields()` are), read from `rawHeaders`; undefined when there are none.
+ * Reading `req.headers` instead makes Node build the whole headers object, which a bare server
+ * never pays for: for a request without trace context this scan is all the cost.
+ */
+function propagationCarrier(raw: readonly string[], fields: PropagationFields): Record<string, string> | undefined {
+  let carrier: Record<string, string> | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (!fields.lengths.has(name.length)) continue;
+    const lower = name.toLowerCase();
+    if (!fields.names.includes(lower)) continue;
+    (carrier ??= {})[lower] = raw[i + 1]!;
+  }
+  return carrier;
+}
+
+interface PropagationFields {
+  readonly names: readonly string[];
+  readonly lengths: ReadonlySet<number>;
+}
+
+/** The global propagator's header names, lower-cased, with their lengths for a cheap first test. */
+function propagationFields(): PropagationFields {
+  const names = propagation.fields().map((f) => f.toLowerCase());
+  return { names, lengths: new Set(names.map((n) => n.length)) };
 }
 
 function urlPath(url: string | undefined): string {

@@ -139,6 +139,29 @@ describe('HttpServerInstrumentation', () => {
     expect(phase.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
   });
 
+  it('reads trace context and baggage from raw headers in any letter case (regression for the rawHeaders scan)', async () => {
+    const { monitoring } = setup();
+    let seenBaggage: string | undefined;
+    const url = await serve((_req, res) => {
+      seenBaggage = propagation.getActiveBaggage()?.getEntry('tenant')?.value;
+      res.end('ok');
+    });
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    // http.request keeps header names as written: the server sees `TraceParent` and `BAGGAGE`.
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(url, { headers: { TraceParent: `00-${traceId}-00f067aa0ba902b7-01`, BAGGAGE: 'tenant=acme', 'X-Other': '1' } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const server = monitoring.spanStore.spans().find((s) => s.kind === SpanKind.SERVER)!;
+    expect(server.spanContext().traceId).toBe(traceId);
+    expect(server.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    expect(seenBaggage).toBe('acme');
+  });
+
   it('a sampled-out request has no span but still counts in the metrics', async () => {
     const { monitoring } = setup('always_off');
     const url = await serve((_req, res) => {

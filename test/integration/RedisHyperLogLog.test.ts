@@ -1,63 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HyperLogLog } from '../../src/collectors/HyperLogLog.js';
 import { RedisHyperLogLog } from '../../src/collectors/RedisHyperLogLog.js';
 import { ConfigurationError } from '../../src/errors/MonitoringError.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => {});
-    try {
-      await probe.connect();
-      await probe.ping();
-      probe.disconnect();
-      return proc;
-    } catch {
-      probe.disconnect();
-      if (Date.now() > deadline) throw new Error('redis-server did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
-async function stop(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    proc.once('exit', () => resolve());
-    proc.kill('SIGTERM');
-  });
-}
+import { RedisServer } from '../helpers/redisServer.js';
 
 describe('RedisHyperLogLog against a real redis-server', () => {
-  let port: number;
-  let server: ChildProcess;
+  let server: RedisServer;
   let redis: Redis;
 
   beforeAll(async () => {
-    port = await freePort();
-    server = await startRedis(port);
-    redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 50, 500) });
+    server = await RedisServer.start();
+    redis = new Redis({ port: server.port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 50, 500) });
   });
 
   afterAll(async () => {
     redis.disconnect();
-    await stop(server);
+    await server.stop();
   });
 
   it('counts distinct elements with PFADD/PFCOUNT, in line with the local sketch', async () => {
@@ -89,18 +48,17 @@ describe('RedisHyperLogLog against a real redis-server', () => {
   });
 
   it('keeps elements buffered (bounded, counted) while Redis is down and delivers them when it is back', async () => {
-    const port2 = await freePort();
-    let server2 = await startRedis(port2);
-    const client = new Redis({ port: port2, host: '127.0.0.1', maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 50 });
+    const server2 = await RedisServer.start();
+    const client = new Redis({ port: server2.port, host: '127.0.0.1', maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 50 });
     client.on('error', () => {});
     const hll = new RedisHyperLogLog({ client, key: 'uniq:outage', batchSize: 10, maxBuffer: 100, flushIntervalMs: 20 });
-    await stop(server2);
+    await server2.kill();
     for (let i = 0; i < 150; i++) hll.add(`x${i}`); // never throws
     await hll.flush();
     expect(hll.failedFlushes).toBeGreaterThan(0);
     expect(hll.buffered).toBe(100);
     expect(hll.dropped).toBe(50);
-    server2 = await startRedis(port2);
+    await server2.restart();
     const deadline = Date.now() + 10_000;
     while (hll.buffered > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(hll.buffered).toBe(0);
@@ -108,7 +66,7 @@ describe('RedisHyperLogLog against a real redis-server', () => {
     expect(Math.abs((await client.pfcount('uniq:outage')) - 100)).toBeLessThanOrEqual(3);
     await hll.shutdown();
     client.disconnect();
-    await stop(server2);
+    await server2.stop();
   });
 
   it('rejects bad configuration at setup', () => {

@@ -9,7 +9,7 @@ import { ROLLUP_RELATIVE_ACCURACY } from '../../src/distributed/Rollup.js';
 import { RedisRollupQuery, type RollupFilter } from '../../src/distributed/RedisRollupQuery.js';
 import type { RollupSummary } from '../../src/distributed/Rollup.js';
 import { NodeProcess } from './helpers/nodeProcess.js';
-import { RedisServer } from './helpers/redisServer.js';
+import { RedisServer } from '../helpers/redisServer.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -7,7 +7,7 @@ import { RedisAggregator } from '../../src/distributed/RedisAggregator.js';
 import { RedisEventPublisher } from '../../src/distributed/RedisEventPublisher.js';
 import { RedisRollupQuery } from '../../src/distributed/RedisRollupQuery.js';
 import { encodeEvent, WIRE_VERSION } from '../../src/distributed/wire.js';
-import { RedisServer } from './helpers/redisServer.js';
+import { RedisServer } from '../helpers/redisServer.js';
 import { waitFor } from '../helpers/wait.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';

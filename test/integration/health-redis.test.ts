@@ -1,72 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/events/EventBus.js';
 import type { MonitoringEvent } from '../../src/events/types.js';
 import { HealthCheckManager } from '../../src/health/HealthCheckManager.js';
 import { CacheHealthChecker } from '../../src/health/checkers/CacheHealthChecker.js';
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, deadlineMs: number): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-class RedisServer {
-  private _proc: ChildProcess | undefined;
-  constructor(readonly port: number) {}
-
-  async start(): Promise<void> {
-    const proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    this._proc = proc;
-    await waitFor(
-      `redis-server on ${this.port}`,
-      async () => {
-        const probe = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-        probe.on('error', () => {});
-        try {
-          await probe.connect();
-          return (await probe.ping()) === 'PONG' ? true : undefined;
-        } catch {
-          return undefined;
-        } finally {
-          probe.disconnect();
-        }
-      },
-      10_000,
-    );
-  }
-
-  async kill(): Promise<void> {
-    const proc = this._proc;
-    if (proc === undefined || proc.exitCode !== null) return;
-    const exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill('SIGKILL');
-    await exited;
-    this._proc = undefined;
-  }
-}
+import { RedisServer } from '../helpers/redisServer.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('CacheHealthChecker against a real redis-server', () => {
   let server: RedisServer;
   let client: Redis;
 
   beforeAll(async () => {
-    server = new RedisServer(await freePort());
-    await server.start();
+    server = await RedisServer.start();
     // The client's defaults, except a short reconnect backoff so the test does not wait seconds.
     client = new Redis({ port: server.port, host: '127.0.0.1', retryStrategy: (n) => Math.min(n * 50, 200) });
     client.on('error', () => {});
@@ -109,11 +55,11 @@ describe('CacheHealthChecker against a real redis-server', () => {
     const changes = (check: string) =>
       seen.filter((e): e is Extract<MonitoringEvent, { type: 'health.status.changed' }> => e.type === 'health.status.changed' && e.check === check).map((e) => `${e.previous}->${e.current}`);
 
-    await waitFor('cache healthy', () => (m.status === 'healthy' ? true : undefined), 5000);
+    await waitFor(() => (m.status === 'healthy' ? true : undefined), 'cache healthy', 5000);
     const before = seen.length;
     await server.kill();
 
-    await waitFor('cache unhealthy', () => (changes('cache').includes('healthy->unhealthy') ? true : undefined), intervalMs + timeoutMs + 1500);
+    await waitFor(() => (changes('cache').includes('healthy->unhealthy') ? true : undefined), 'cache unhealthy', intervalMs + timeoutMs + 1500);
     const afterKill = seen.slice(before).filter((e) => e.type === 'health.check.completed' && e.check === 'cache');
     // At most the run already in flight when Redis died can still pass; the next one fails.
     expect(afterKill.filter((e) => e.type === 'health.check.completed' && e.status === 'healthy').length).toBeLessThanOrEqual(1);
@@ -125,8 +71,8 @@ describe('CacheHealthChecker against a real redis-server', () => {
     expect(report.status).toBe('unhealthy');
     expect(report.checks['cache']?.consecutiveFailures).toBeGreaterThanOrEqual(1);
 
-    await server.start();
-    await waitFor('cache healthy again', () => (changes('cache').includes('unhealthy->healthy') ? true : undefined), 10_000);
+    await server.restart();
+    await waitFor(() => (changes('cache').includes('unhealthy->healthy') ? true : undefined), 'cache healthy again', 10_000);
     expect(changes('cache')).toEqual(['unknown->healthy', 'healthy->unhealthy', 'unhealthy->healthy']);
     expect(changes('system')).toEqual(['unknown->healthy', 'healthy->unhealthy', 'unhealthy->healthy']);
     const healed = await m.checkHealth();

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MonitoringMode } from '../../src/config/MonitoringMode.js';
 import { createMonitoring, type Monitoring } from '../../src/monitoring/createMonitoring.js';
-import { OtlpReceiver } from './helpers/OtlpReceiver.js';
+import { OtlpReceiver } from '../helpers/otlpReceiver.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

@@ -1,27 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
 import { SpanKind } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, ensureBuilt } from '../helpers/build.js';
-import { OtlpReceiver } from '../helpers/otlpSink.js';
+import { OtlpReceiver } from '../helpers/otlpReceiver.js';
+import { RedisServer } from '../helpers/redisServer.js';
 
 // An ESM app importing pg and ioredis (CommonJS packages) runs under --import with
 // MONITORING_INSTRUMENTATIONS=http,pg,ioredis against a real PostgreSQL and a real redis-server:
 // the library calls must show up as CLIENT spans inside the request's SERVER span.
 
-let redis: ChildProcess;
+let redis: RedisServer | undefined;
 let redisPort: number;
 let receiver: OtlpReceiver;
 let endpoint: string;
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -31,30 +22,17 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
   }
 }
 
-const connects = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = net.connect(port, '127.0.0.1', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-
 beforeAll(async () => {
   ensureBuilt();
-  redisPort = await freePort();
-  redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await until(() => connects(redisPort), 'redis-server');
+  redis = await RedisServer.start();
+  redisPort = redis.port;
   receiver = new OtlpReceiver();
   endpoint = await receiver.start();
 }, 120_000);
 
 afterAll(async () => {
   await receiver?.stop();
-  if (redis && redis.exitCode === null) {
-    redis.kill('SIGTERM');
-    await new Promise((r) => redis.once('exit', r));
-  }
+  await redis?.stop();
 });
 
 describe('register with pg and ioredis in an ESM app', () => {

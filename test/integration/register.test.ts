@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, ensureBuilt } from '../helpers/build.js';
-import { OtlpReceiver } from '../helpers/otlpSink.js';
+import { OtlpReceiver } from '../helpers/otlpReceiver.js';
 
 // Unmodified example apps are started with `node --import service-infrastructure/register`, as a
 // user would; everything they emit is checked as decoded by a real OTLP/HTTP receiver.
@@ -89,7 +89,7 @@ describe('node --import service-infrastructure/register', () => {
     expect(ok.resource['telemetry.sdk.language']).toBe('nodejs');
     expect(ok.attributes['http.response.status_code']).toBe(200);
     expect(failed.attributes['http.response.status_code']).toBe(500);
-    expect(failed.status).toBe(SpanStatusCode.ERROR);
+    expect(failed.status.code).toBe(SpanStatusCode.ERROR);
 
     const duration = receiver.points.filter((p) => p.metric === 'http.server.request.duration');
     expect(duration.find((p) => p.attributes['http.response.status_code'] === '200')?.count).toBe(1);
