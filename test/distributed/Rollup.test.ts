@@ -9,18 +9,7 @@ import {
   summarizeRollup,
   type RollupState,
 } from '../../src/distributed/Rollup.js';
-
-/** Deterministic PRNG (mulberry32) so the data sets are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../helpers/seededRandom.js';
 
 /** The element DDSketch targets for quantile q: rank q·(n−1), rounded down. */
 function exactQuantile(sorted: readonly number[], q: number): number {

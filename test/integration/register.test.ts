@@ -113,7 +113,11 @@ describe('node --import service-infrastructure/register', () => {
     const [bServer] = find('service-b', SpanKind.SERVER);
     const loadOrder = receiver.spans.find((s) => s.service === 'service-b' && s.name === 'load-order');
     const priceOrder = receiver.spans.find((s) => s.service === 'service-b' && s.name === 'price-order');
-    expect(aServer && aClient && bServer && loadOrder && priceOrder).toBeTruthy();
+    expect(aServer, "service A's SERVER span").toBeDefined();
+    expect(aClient, "service A's CLIENT span").toBeDefined();
+    expect(bServer, "service B's SERVER span").toBeDefined();
+    expect(loadOrder, 'the load-order phase in B').toBeDefined();
+    expect(priceOrder, 'the price-order phase in B').toBeDefined();
     const traceId = aServer!.traceId;
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     for (const s of [aClient, bServer, loadOrder, priceOrder]) expect(s!.traceId).toBe(traceId);
