@@ -11,19 +11,12 @@ import {
   HttpServerInstrumentation,
 } from '../../src/instrumentation/HttpServerInstrumentation.js';
 import { ConfigurationError } from '../../src/errors/MonitoringError.js';
+import { waitFor as until } from '../helpers/wait.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
-
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function setup(sampler = 'parentbased_always_on', tracing = true, samplerArg?: number): { monitoring: Monitoring; inst: HttpServerInstrumentation } {
   const monitoring = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName: 'svc-b', tracesSampler: sampler, tracesSamplerArg: samplerArg });

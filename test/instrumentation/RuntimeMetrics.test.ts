@@ -12,19 +12,12 @@ import {
   HEAP_USED_METRIC,
   RuntimeMetrics,
 } from '../../src/instrumentation/RuntimeMetrics.js';
+import { waitFor as until } from '../helpers/wait.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
-
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 function setup(sampleIntervalMs = 5) {
   const monitoring = createMonitoring({ mode: MonitoringMode.DIRECT }, { registerGlobal: false });

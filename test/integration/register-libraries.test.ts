@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, ensureBuilt } from '../helpers/build.js';
 import { OtlpReceiver } from '../helpers/otlpReceiver.js';
 import { RedisServer } from '../helpers/redisServer.js';
+import { waitFor as until } from '../helpers/wait.js';
 
 // An ESM app importing pg and ioredis (CommonJS packages) runs under --import with
 // MONITORING_INSTRUMENTATIONS=http,pg,ioredis against a real PostgreSQL and a real redis-server:
@@ -13,14 +14,6 @@ let redis: RedisServer | undefined;
 let redisPort: number;
 let receiver: OtlpReceiver;
 let endpoint: string;
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 beforeAll(async () => {
   ensureBuilt();
