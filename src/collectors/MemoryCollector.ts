@@ -384,21 +384,13 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
 
   private _find(name: string, labels: Labels): ValueSeries | HistogramSeries | undefined {
     const fam = this._store.families.get(name);
-    if (fam === undefined) return undefined;
-    return fam.all().find((s) => sameLabels(s.attributes, labels));
+    return fam?.find(labels);
   }
 
   private _series(name: string): (ValueSeries | HistogramSeries)[] {
     const fam: MetricFamily | undefined = this._store.families.get(name);
     return fam === undefined ? [] : fam.all();
   }
-}
-
-function sameLabels(attrs: Attributes, labels: Labels): boolean {
-  const keys = Object.keys(labels);
-  if (keys.length !== Object.keys(attrs).length) return false;
-  for (const k of keys) if (attrs[k] !== String(labels[k])) return false;
-  return true;
 }
 
 function includes(attrs: Attributes, match: Labels): boolean {

@@ -85,8 +85,8 @@ class LabelNode<S> {
  * by the advanced instruments (summaries, reservoirs, HyperLogLog, exponential histograms).
  */
 export abstract class SeriesIndex<S> {
-  /** Raw label key (in the caller's key order) to series; several raw keys may alias one series. */
-  readonly series = new Map<string, S>();
+  /** Raw label sets (in the callers' key orders and value types) remembered in the lookup trie. */
+  remembered = 0;
   /** Canonical (sorted) label key to series: one entry per distinct label set. */
   readonly canonical = new Map<string, S>();
   overflow: S | null = null;
@@ -115,13 +115,21 @@ export abstract class SeriesIndex<S> {
     return node.series ?? this._create(labels);
   }
 
+  /**
+   * The series already recorded for exactly `labels` (any key order; values compared as strings),
+   * without creating one: for reads, which must not add label sets.
+   */
+  find(labels: Labels | undefined): S | undefined {
+    let key = '';
+    if (labels !== undefined) for (const n of Object.keys(labels).sort()) key += n + '\u0000' + String(labels[n]) + '\u0001';
+    return this.canonical.get(key);
+  }
+
   private _create(labels: Labels | undefined): S | null {
     const store = this._store;
     let canonicalKey = '';
-    let rawKey = '';
     let attributes: Attributes = {};
     if (labels !== undefined) {
-      for (const k in labels) rawKey += k + '\u0000' + labels[k] + '\u0001';
       const names = Object.keys(labels).sort();
       const attrs: Record<string, string> = {};
       for (const n of names) {
@@ -144,24 +152,29 @@ export abstract class SeriesIndex<S> {
       if (this.canonical.size >= store.maxCardinality) {
         store.drop('cardinality_overflow', `metric "${this.name}" reached ${store.maxCardinality} label sets; further ones go to the overflow series`, false);
         series = this.overflow ??= this._make(Object.freeze({ 'otel.metric.overflow': true }));
-        this._remember(labels, rawKey, series);
+        this._remember(labels, series);
         return series;
       }
       series = this._make(attributes);
       this.canonical.set(canonicalKey, series);
     }
-    this._remember(labels, rawKey, series);
+    this._remember(labels, series);
     return series;
   }
 
   /** Adds a raw label set to the trie, bounded so hostile label values cannot grow it without limit. */
-  private _remember(labels: Labels | undefined, rawKey: string, series: S): void {
-    if (rawKey === '') {
+  private _remember(labels: Labels | undefined, series: S): void {
+    let empty = true;
+    if (labels !== undefined) for (const _ in labels) {
+      empty = false;
+      break;
+    }
+    if (empty) {
       this.unlabelled = series;
       return;
     }
-    if (labels === undefined || this.series.size >= this._store.maxCardinality * 4) return;
-    this.series.set(rawKey, series);
+    if (this.remembered >= this._store.maxCardinality * 4) return;
+    this.remembered++;
     let node = this._root;
     for (const k in labels) {
       let byValue = node.next.get(k);

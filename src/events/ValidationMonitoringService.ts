@@ -88,9 +88,13 @@ export class ValidationMonitoringService {
 
   /** Completed / (completed + failed), overall or for one validator; NaN before any outcome. */
   successRate(validator?: string): number {
-    const match = validator === undefined ? {} : { validator };
-    const ok = this._collector.sumCounter(VALIDATION_METRICS.total, { ...match, outcome: 'success' });
-    const failed = this._collector.sumCounter(VALIDATION_METRICS.total, { ...match, outcome: 'failure' });
+    // One validator: two direct series reads (this runs on every outcome); all: a sum over series.
+    const ok = validator === undefined
+      ? this._collector.sumCounter(VALIDATION_METRICS.total, { outcome: 'success' })
+      : (this._collector.getCounterValue(VALIDATION_METRICS.total, { validator, outcome: 'success' }) ?? 0);
+    const failed = validator === undefined
+      ? this._collector.sumCounter(VALIDATION_METRICS.total, { outcome: 'failure' })
+      : (this._collector.getCounterValue(VALIDATION_METRICS.total, { validator, outcome: 'failure' }) ?? 0);
     return ok + failed === 0 ? NaN : ok / (ok + failed);
   }
 

@@ -45,7 +45,7 @@ describe('MetricStore label index', () => {
     const store = new MetricStore({ maxCardinality: 10 });
     const fam = store.declare('hostile_total', 'counter');
     for (let i = 0; i < 1000; i++) fam.get({ id: `v${i}` });
-    expect(fam.series.size).toBeLessThanOrEqual(40);
+    expect(fam.remembered).toBeLessThanOrEqual(40);
     expect(fam.canonical.size).toBe(10);
   });
 });
