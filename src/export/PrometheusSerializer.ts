@@ -261,16 +261,7 @@ export class PrometheusSerializer {
   }
 
   private _value(w: ByteWriter, fam: Family, name: Uint8Array, attributes: Attributes, value: number): void {
-    const labels = this._labelsOf(attributes);
-    w.bytes(name);
-    if (labels.length > 0) {
-      w.byte(LBRACE);
-      w.bytes(labels);
-      w.byte(RBRACE);
-    }
-    w.byte(SPACE);
-    w.num(fam.scale === 1 ? value : roundScaled(value * fam.scale));
-    w.byte(NEWLINE);
+    sampleLine(w, name, this._labelsOf(attributes), fam.scale === 1 ? value : roundScaled(value * fam.scale));
   }
 
   private _histogram(
@@ -310,24 +301,8 @@ export class PrometheusSerializer {
       }
       w.byte(NEWLINE);
     }
-    w.bytes(sumName);
-    if (labels.length > 0) {
-      w.byte(LBRACE);
-      w.bytes(labels);
-      w.byte(RBRACE);
-    }
-    w.byte(SPACE);
-    w.num(fam.scale === 1 ? sum : roundScaled(sum * fam.scale));
-    w.byte(NEWLINE);
-    w.bytes(countName);
-    if (labels.length > 0) {
-      w.byte(LBRACE);
-      w.bytes(labels);
-      w.byte(RBRACE);
-    }
-    w.byte(SPACE);
-    w.num(count);
-    w.byte(NEWLINE);
+    sampleLine(w, sumName, labels, fam.scale === 1 ? sum : roundScaled(sum * fam.scale));
+    sampleLine(w, countName, labels, count);
   }
 
   /** Groups metrics by Prometheus name across scopes and the store; a name claimed by two types keeps the first. */
@@ -454,6 +429,19 @@ function leBytes(boundaries: ArrayLike<number>, scale: number): Uint8Array[] {
 }
 
 /** Exemplars from OTel-shaped data points (a list with bucket indexes) as an array indexed by bucket. */
+/** One sample line: `name{labels} value` (braces only when there are labels). */
+function sampleLine(w: ByteWriter, name: Uint8Array, labels: Uint8Array, value: number): void {
+  w.bytes(name);
+  if (labels.length > 0) {
+    w.byte(LBRACE);
+    w.bytes(labels);
+    w.byte(RBRACE);
+  }
+  w.byte(SPACE);
+  w.num(value);
+  w.byte(NEWLINE);
+}
+
 function byBucket(list: readonly CellExemplar[]): ({ value: number; timeMs: number; traceId: string; spanId: string } | undefined)[] {
   const out: ({ value: number; timeMs: number; traceId: string; spanId: string } | undefined)[] = [];
   for (const e of list) out[e.bucket] = { value: e.value, timeMs: e.timestamp[0] * 1000 + e.timestamp[1] / 1e6, traceId: e.traceId, spanId: e.spanId };
