@@ -119,7 +119,7 @@ function builderFor<T>(provider: Provider<T>): (registry: ServiceRegistry) => un
       return () => value;
     }
   }
-  if (typeof provider === 'function') return () => provider;
+  // A plain function (not a class) or any other object is the instance itself.
   return () => provider;
 }
 
