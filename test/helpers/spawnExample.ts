@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { ROOT } from './build.js';
 
 /** Starts `node <file>` from the repo root and resolves once stdout matches `ready`. */
 export async function spawnExample(

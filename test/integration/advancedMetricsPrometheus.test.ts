@@ -9,19 +9,9 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCollector } from '../../src/collectors/MemoryCollector.js';
+import { freePort } from '../helpers/freePort.js';
 
 const run = promisify(execFile);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** The collector's cells, served by OTel's PrometheusExporter (fed through `collector.producer`). */
 describe('advanced metrics reach Prometheus through the OTel producer', () => {

@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { createPrometheusEndpoint, type PrometheusEndpoint } from '../../src/exp
 import { createMonitoring, type Monitoring } from '../../src/monitoring/createMonitoring.js';
 import { createHealthCheckManager } from '../../src/health/createHealthCheckManager.js';
 import type { HealthCheckManager } from '../../src/health/HealthCheckManager.js';
+import { freePort } from '../helpers/freePort.js';
 
 // A real Prometheus scrapes the app every second; the test asks Prometheus' HTTP API what it stored.
 
@@ -23,14 +23,6 @@ function ensurePrometheus(): void {
   const run = (args: string[]) => (process.getuid?.() === 0 ? spawnSync(args[0]!, args.slice(1), opts) : spawnSync('sudo', args, opts));
   run(['apt-get', 'update', '-qq']);
   if (run(['apt-get', 'install', '-y', '-qq', 'prometheus']).status !== 0) throw new Error('prometheus is missing and apt-get install prometheus failed');
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 let monitoring: Monitoring;
