@@ -31,6 +31,10 @@ describe('MemoryCollector', () => {
     c.incrementCounter('hits_total', { b: '2', a: '1' });
     c.incrementCounter('hits_total', { a: 1, b: 2 });
     expect(c.getSeries('hits_total')).toEqual([{ labels: { a: '1', b: '2' }, value: 3 }]);
+    // Reads find the series whatever the key order or value type, and never create one.
+    expect(c.getCounterValue('hits_total', { b: 2, a: '1' })).toBe(3);
+    expect(c.getCounterValue('hits_total', { a: '1' })).toBeUndefined();
+    expect(c.getSeries('hits_total')).toHaveLength(1);
   });
 
   it('computes percentiles within the stated 1% relative error', () => {
