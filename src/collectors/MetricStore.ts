@@ -131,7 +131,9 @@ export abstract class SeriesIndex<S> {
     let attributes: Attributes = {};
     if (labels !== undefined) {
       const names = Object.keys(labels).sort();
-      const attrs: Record<string, string> = {};
+      // Values keep their type (an OTLP attribute `http.response.status_code` is an int, as the
+      // semantic conventions say); the canonical key compares them as strings.
+      const attrs: Record<string, string | number | boolean> = {};
       for (const n of names) {
         if (!LABEL_NAME.test(n) || n.startsWith('__')) {
           store.drop('invalid_label', `metric "${this.name}" label name ${JSON.stringify(n)} is not a valid Prometheus label name`);
@@ -142,8 +144,8 @@ export abstract class SeriesIndex<S> {
           store.drop('invalid_label', `metric "${this.name}" label "${n}" has a ${typeof v} value`);
           return null;
         }
-        attrs[n] = String(v);
-        canonicalKey += n + '\u0000' + attrs[n] + '\u0001';
+        attrs[n] = v;
+        canonicalKey += n + '\u0000' + String(v) + '\u0001';
       }
       attributes = Object.freeze(attrs);
     }

@@ -18,7 +18,8 @@ describe('bound and declared instruments', () => {
     const m = await c.readMetric('http_requests_total');
     expect(m?.kind).toBe('sum');
     expect(m?.monotonic).toBe(true);
-    expect(m?.series).toEqual([{ labels: { method: 'GET', route: '/users', status: '200' }, value: 9.5 }]);
+    // Exported with the type the series was first recorded with, as an OTel instrument would.
+    expect(m?.series).toEqual([{ labels: { method: 'GET', route: '/users', status: 200 }, value: 9.5 }]);
     await c.shutdown();
   });
 

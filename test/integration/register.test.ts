@@ -92,7 +92,7 @@ describe('node --import service-infrastructure/register', () => {
     expect(failed.status.code).toBe(SpanStatusCode.ERROR);
 
     const duration = receiver.points.filter((p) => p.metric === 'http.server.request.duration');
-    expect(duration.find((p) => p.attributes['http.response.status_code'] === '200')?.count).toBe(1);
+    expect(duration.find((p) => p.attributes['http.response.status_code'] === 200)?.count).toBe(1);
     expect(duration.find((p) => p.attributes['error.type'] === '500')?.count).toBe(1);
     const names = new Set(receiver.points.map((p) => p.metric));
     for (const name of ['nodejs.eventloop.delay', 'nodejs.eventloop.utilization', 'v8js.memory.heap.used', 'system.cpu.time', 'system.memory.usage', 'system.network.io', 'system.filesystem.usage']) {
@@ -132,7 +132,7 @@ describe('node --import service-infrastructure/register', () => {
     for (let i = 0; i < 3; i++) await (await fetch(`${app.url}/`)).text();
     await stop(app);
     expect(receiver.spans).toHaveLength(0);
-    expect(receiver.points.find((p) => p.metric === 'http.server.request.duration' && p.attributes['http.response.status_code'] === '200')?.count).toBe(3);
+    expect(receiver.points.find((p) => p.metric === 'http.server.request.duration' && p.attributes['http.response.status_code'] === 200)?.count).toBe(3);
   });
 
   it('refuses to start on bad configuration, naming the variable and the value', async () => {
