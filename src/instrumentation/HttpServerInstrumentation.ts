@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -12,6 +13,7 @@ import {
   isSpanContextValid,
   type Context,
   type Span,
+  type SpanContext,
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
@@ -56,27 +58,29 @@ export interface HttpServerInstrumentationOptions {
 const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE', 'QUERY']);
 const MAX_STATUS = 600;
 
-// Per-request state hangs off the response object under a symbol per instance (so two enabled
-// instances, say of two monitoring setups, each count every request): no Map lookup, nothing to
-// clean up, it goes away with the response. The context the handler runs in sits under one shared
-// symbol, read by the server's wrapped `emit`.
-const kContext = Symbol('si.http.context');
+// Requests in flight are kept per connection, in an array under a symbol per instance (so two
+// enabled instances, say of two monitoring setups, each count every request) on the socket: one
+// 'close' listener per connection catches every request the client aborted, where a listener per
+// response would cost ~0.2 µs a request. The array holds one request at a time unless the client
+// pipelines. Nothing is added to the request or response objects.
 
 /** @internal */
 class RequestState {
   span: Span | undefined = undefined;
   done = false;
   constructor(
+    readonly response: ServerResponse,
     readonly method: string,
     readonly start: number,
   ) {}
 }
 
-type TrackedResponse = ServerResponse & { [kContext]?: Context | undefined } & Record<symbol, RequestState | undefined>;
+type TrackedSocket = Socket & Record<symbol, RequestState[] | undefined>;
 
 interface ChannelMessage {
   request: IncomingMessage;
   response: ServerResponse;
+  socket: Socket | undefined;
   server: Server;
 }
 
@@ -99,7 +103,9 @@ const wrappedServers = new WeakSet<Server>();
  *   Its count is the request rate, its `error.type` series the error rate.
  * - `http.server.active_requests` (up-down counter) by `http.request.method`.
  *
- * Requests the sampler drops still count in the metrics: only the span is skipped.
+ * Requests the sampler drops still count in the metrics: only the span is skipped. A sampled
+ * request's trace and span id are kept as the exemplar of the duration bucket it landed in
+ * (visible over OTLP and in OpenMetrics exposition).
  *
  * @example
  * const monitoring = createMonitoring({ mode: MonitoringMode.DIRECT });
@@ -122,14 +128,14 @@ export class HttpServerInstrumentation {
   private readonly _active = new Map<string, ValueSeries | null>();
   private readonly _parentBased: boolean;
   /** The propagator's header names, read on the first request (the propagator is set by then). */
-  private _fields: PropagationFields | undefined;
-  private readonly _wouldSampleRoot: (() => boolean) | undefined;
+  private _fields: readonly string[] | undefined;
+  private readonly _wouldSampleRoot: ((now?: number) => boolean) | undefined;
   private _enabled = false;
   private readonly _onStart: (message: unknown) => void;
   private readonly _onFinish: (message: unknown) => void;
-  /** 'close' listener shared by all responses of this instance (reads the response as `this`). */
-  private readonly _onClose: (this: TrackedResponse) => void;
-  private readonly _key = Symbol('si.http.request');
+  /** 'close' listener shared by all sockets of this instance (reads the socket as `this`). */
+  private readonly _onSocketClose: (this: TrackedSocket) => void;
+  private readonly _key = Symbol('si.http.inflight');
 
   constructor(options: HttpServerInstrumentationOptions) {
     if (options === null || typeof options !== 'object' || options.collector === undefined || typeof options.collector.store !== 'object') {
@@ -152,12 +158,16 @@ export class HttpServerInstrumentation {
     });
     // Bound once here, so subscribing and unsubscribing use the same function objects.
     this._onStart = (message) => this._start(message as ChannelMessage);
-    this._onFinish = (message) => this._finish((message as ChannelMessage).response as TrackedResponse, false);
+    this._onFinish = (message) => this._finished(message as ChannelMessage);
     const key = this._key;
     const owner = this;
-    this._onClose = function onResponseClose(this: TrackedResponse): void {
-      const state = this[key];
-      if (state !== undefined && !state.done) owner._finish(this, !this.writableFinished);
+    this._onSocketClose = function onSocketClose(this: TrackedSocket): void {
+      const open = this[key];
+      if (open === undefined) return;
+      // Whatever is still open when its connection closes was aborted (the finish channel never
+      // fires for it), so in-flight cannot leak.
+      for (let i = 0; i < open.length; i++) owner._record(open[i]!, true);
+      open.length = 0;
     };
   }
 
@@ -191,27 +201,34 @@ export class HttpServerInstrumentation {
   private _start(message: ChannelMessage): void {
     try {
       const req = message.request;
-      const res = message.response as TrackedResponse;
+      const res = message.response;
+      const socket = (message.socket ?? req.socket) as TrackedSocket | null;
       const method = normalizeMethod(req.method);
-      const state = new RequestState(method, performance.now());
-      res[this._key] = state;
+      const now = performance.now();
+      const state = new RequestState(res, method, now);
+      if (socket !== null) {
+        let open = socket[this._key];
+        if (open === undefined) {
+          open = socket[this._key] = [];
+          socket.once('close', this._onSocketClose);
+        }
+        open.push(state);
+      }
       this._activeSeries(method)?.add(1);
-      // 'close' fires for finished and aborted responses alike; only an abort is handled there
-      // (the finish channel never fires for it), so in-flight cannot leak.
-      res.on('close', this._onClose);
       if (this._tracer === undefined) return;
-      const carrier = propagationCarrier(req.rawHeaders, (this._fields ??= propagationFields()));
+      const carrier = propagationCarrier(req, (this._fields ??= propagationFields()));
       const parent = carrier === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, carrier);
       const remote = trace.getSpanContext(parent);
       if (remote !== undefined && isSpanContextValid(remote)) {
         // A parent-based sampler drops whatever an unsampled caller started: skip the span and
         // run the handler in the caller's (unsampled) context, keeping its trace id.
         if (this._parentBased && (remote.traceFlags & TraceFlags.SAMPLED) === 0) return runIn(res, message.server, parent);
-      } else if (this._wouldSampleRoot !== undefined && !this._wouldSampleRoot()) {
+      } else if (this._wouldSampleRoot !== undefined && !this._wouldSampleRoot(now)) {
         // A root the sampler will drop (rate limit spent, or always-off): OTel's startSpan would
         // spend ~0.5 µs on random ids, attribute copies and the decision only to return a
         // non-recording span, so build that context directly with cheap unique ids.
-        return runIn(res, message.server, trace.setSpanContext(parent, unsampledRootContext()));
+        const span = trace.wrapSpanContext(unsampledRootSpanContext());
+        return runIn(res, message.server, parent === ROOT_CONTEXT && SPAN_ONLY_CONTEXT_WORKS ? new SpanOnlyContext(span) : trace.setSpan(parent, span));
       }
       const span = this._tracer.startSpan(
         method === '_OTHER' ? 'HTTP' : method,
@@ -233,19 +250,40 @@ export class HttpServerInstrumentation {
     }
   }
 
-  /** @internal Records one finished (or aborted) request; runs once per response. */
-  _finish(res: TrackedResponse, aborted: boolean): void {
-    const state = res[this._key];
-    if (state === undefined || state.done) return;
+  /** A response finished: take it off its connection's open list and record it. */
+  private _finished(message: ChannelMessage): void {
+    const res = message.response;
+    const open = ((message.socket ?? message.request.socket) as TrackedSocket | null)?.[this._key];
+    if (open === undefined) return; // started before enable()
+    const last = open.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const state = open[i]!;
+      if (state.response !== res) continue;
+      if (i !== last) open.splice(i, 1);
+      else open.length = last;
+      this._record(state, false);
+      return;
+    }
+  }
+
+  /** @internal Records one finished (or aborted) request; runs once per request. */
+  _record(state: RequestState, aborted: boolean): void {
+    if (state.done) return;
     state.done = true;
     try {
       const seconds = (performance.now() - state.start) / 1000;
       const method = state.method;
       this._activeSeries(method)?.add(-1);
-      const status = res.statusCode;
-      if (aborted) this._abortedSeries(method)?.record(seconds);
-      else this._durationSeries(method, status)?.record(seconds);
+      const status = state.response.statusCode;
+      const series = aborted ? this._abortedSeries(method) : this._durationSeries(method, status);
       const span = state.span;
+      if (series !== null) {
+        // A sampled request leaves its trace as the exemplar of its duration bucket, so a slow
+        // bucket on a dashboard links to a trace of a request that landed in it.
+        const sc = span?.spanContext();
+        if (sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) !== 0) series.recordWithExemplar(seconds, sc.traceId, sc.spanId);
+        else series.record(seconds);
+      }
       if (span !== undefined) {
         state.span = undefined;
         if (span.isRecording()) {
@@ -303,19 +341,65 @@ export class HttpServerInstrumentation {
 
 // Ids for requests that are not sampled: never exported, only carried in context (and in
 // events and outgoing traceparent headers) for correlation, so uniqueness within the process
-// matters and randomness does not. A random per-process prefix plus a counter costs a fraction
-// of OTel's random ids.
+// matters and randomness does not. A random per-process prefix plus a 64-bit counter, written
+// in hex from a table, costs a fraction of OTel's random ids.
 const TRACE_PREFIX = randomBytes(8).toString('hex');
-let idCounter = 0;
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+let idLow = 0;
+let idHigh = 0;
+let idHighHex = hex32(0);
 
-function unsampledRootContext(): { traceId: string; spanId: string; traceFlags: number; isRemote: boolean } {
-  const n = (++idCounter).toString(16).padStart(16, '0');
+function hex32(n: number): string {
+  return HEX_BYTE[(n >>> 24) & 255]! + HEX_BYTE[(n >>> 16) & 255]! + HEX_BYTE[(n >>> 8) & 255]! + HEX_BYTE[n & 255]!;
+}
+
+function unsampledRootSpanContext(): SpanContext {
+  idLow = (idLow + 1) >>> 0;
+  if (idLow === 0) idHighHex = hex32(++idHigh);
+  const n = idHighHex + hex32(idLow);
   return { traceId: TRACE_PREFIX + n, spanId: n, traceFlags: TraceFlags.NONE, isRemote: false };
 }
 
+// The API keeps the active span under this key; it is a `Symbol.for` so that every copy of
+// @opentelemetry/api in a process agrees on it.
+const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
+
+/**
+ * The context of a dropped root request: the root context plus one non-recording span. The API's
+ * context copies a Map and makes three closures per `setValue` (~0.15 µs here); this holds one
+ * field, and builds a regular context only when something derives from it.
+ */
+class SpanOnlyContext implements Context {
+  constructor(private readonly _span: Span) {}
+
+  getValue(key: symbol): unknown {
+    return key === SPAN_KEY ? this._span : undefined;
+  }
+
+  setValue(key: symbol, value: unknown): Context {
+    return trace.setSpan(ROOT_CONTEXT, this._span).setValue(key, value);
+  }
+
+  deleteValue(key: symbol): Context {
+    return key === SPAN_KEY ? ROOT_CONTEXT : trace.setSpan(ROOT_CONTEXT, this._span);
+  }
+}
+
+// Checked once: should the API ever keep the span under another key, the regular context is used.
+const SPAN_ONLY_CONTEXT_WORKS = (() => {
+  const probe = trace.wrapSpanContext(unsampledRootSpanContext());
+  return trace.getSpan(new SpanOnlyContext(probe)) === probe;
+})();
+
+// The start channel fires in the same synchronous call as the server's 'request' event, just
+// before it, so the context for that event is handed over here rather than stored on the response.
+let pendingResponse: ServerResponse | undefined;
+let pendingContext: Context = ROOT_CONTEXT;
+
 /** Makes the server run this request's 'request' listeners inside `ctx`. */
-function runIn(res: TrackedResponse, server: Server, ctx: Context): void {
-  res[kContext] = ctx;
+function runIn(res: ServerResponse, server: Server, ctx: Context): void {
+  pendingResponse = res;
+  pendingContext = ctx;
   if (!wrappedServers.has(server)) wrapServer(server);
 }
 
@@ -325,31 +409,25 @@ function normalizeMethod(method: string | undefined): string {
 
 /**
  * The propagation headers of a request (`traceparent`, `tracestate`, `baggage`: whatever the
- * global propagator's `fields()` are), read from `rawHeaders`; undefined when there are none.
- * Reading `req.headers` instead makes Node build the whole headers object, which a bare server
- * never pays for: for a request without trace context this scan is all the cost.
+ * global propagator's `fields()` are); undefined when there are none. Node's server has built
+ * `req.headers` (lower-cased names) before the start channel fires, to check `Host`, so looking
+ * the few names up there costs a handful of property reads.
  */
-function propagationCarrier(raw: readonly string[], fields: PropagationFields): Record<string, string> | undefined {
+function propagationCarrier(req: IncomingMessage, fields: readonly string[]): Record<string, string> | undefined {
+  const headers = req.headers;
   let carrier: Record<string, string> | undefined;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (!fields.lengths.has(name.length)) continue;
-    const lower = name.toLowerCase();
-    if (!fields.names.includes(lower)) continue;
-    (carrier ??= {})[lower] = raw[i + 1]!;
+  for (let i = 0; i < fields.length; i++) {
+    const name = fields[i]!;
+    const value = headers[name];
+    if (value === undefined) continue;
+    (carrier ??= {})[name] = Array.isArray(value) ? value.join(',') : value;
   }
   return carrier;
 }
 
-interface PropagationFields {
-  readonly names: readonly string[];
-  readonly lengths: ReadonlySet<number>;
-}
-
-/** The global propagator's header names, lower-cased, with their lengths for a cheap first test. */
-function propagationFields(): PropagationFields {
-  const names = propagation.fields().map((f) => f.toLowerCase());
-  return { names, lengths: new Set(names.map((n) => n.length)) };
+/** The global propagator's header names, lower-cased. */
+function propagationFields(): readonly string[] {
+  return propagation.fields().map((f) => f.toLowerCase());
 }
 
 function urlPath(url: string | undefined): string {
@@ -367,9 +445,13 @@ function wrapServer(server: Server): void {
   wrappedServers.add(server);
   const original = server.emit as (this: Server, ...args: unknown[]) => boolean;
   server.emit = function emitInRequestContext(this: Server, type: string | symbol, req?: unknown, res?: unknown): boolean {
-    if (type === 'request' && res !== undefined) {
-      const ctx = (res as TrackedResponse)[kContext];
-      if (ctx !== undefined) return context.with(ctx, original, this, type, req, res);
+    // Only 'request' (or 'checkContinue' / 'checkExpectation', which replace it) passes the
+    // response just announced on the start channel.
+    if (res !== undefined && res === pendingResponse) {
+      const ctx = pendingContext;
+      pendingResponse = undefined;
+      pendingContext = ROOT_CONTEXT;
+      return context.with(ctx, original, this, type, req, res);
     }
     // eslint-disable-next-line prefer-rest-params
     return original.apply(this, arguments as unknown as unknown[]);

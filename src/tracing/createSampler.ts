@@ -12,8 +12,11 @@ import { RateLimitingSampler } from './RateLimitingSampler.js';
 export interface SamplerShape {
   /** True when sampled parents are followed and unsampled parents dropped (the `parentbased_*` samplers). */
   readonly parentBased: boolean;
-  /** Whether the next root would be sampled, without deciding it; undefined when that cannot be known up front. */
-  readonly wouldSampleRoot: (() => boolean) | undefined;
+  /**
+   * Whether the next root would be sampled, without deciding it; undefined when that cannot be
+   * known up front. `now`, when given, is a `performance.now()` reading taken just before.
+   */
+  readonly wouldSampleRoot: ((now?: number) => boolean) | undefined;
 }
 
 const SHAPES = new WeakMap<Sampler, SamplerShape>();
@@ -52,11 +55,11 @@ function build(settings: Pick<MonitoringSettings, 'tracesSampler' | 'tracesSampl
       return { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }), shape: { parentBased: true, wouldSampleRoot: undefined } };
     case 'rate_limited': {
       const root = new RateLimitingSampler(perSecond);
-      return { sampler: root, shape: { parentBased: false, wouldSampleRoot: () => root.wouldSample() } };
+      return { sampler: root, shape: { parentBased: false, wouldSampleRoot: (now) => root.wouldSample(now) } };
     }
     case 'parentbased_rate_limited': {
       const root = new RateLimitingSampler(perSecond);
-      return { sampler: new ParentBasedSampler({ root }), shape: { parentBased: true, wouldSampleRoot: () => root.wouldSample() } };
+      return { sampler: new ParentBasedSampler({ root }), shape: { parentBased: true, wouldSampleRoot: (now) => root.wouldSample(now) } };
     }
     default:
       return { sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }), shape: { parentBased: true, wouldSampleRoot: ALWAYS } };

@@ -29,9 +29,17 @@ function setup(sampler = 'parentbased_always_on', tracing = true, samplerArg?: n
   return { monitoring, inst };
 }
 
+const servers = new Map<string, http.Server>();
+
+/** How many connections the server behind `url` has open. */
+function connectionsOf(url: string): Promise<number> {
+  return new Promise((resolve, reject) => servers.get(url)!.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+}
+
 async function serve(handler: http.RequestListener): Promise<string> {
   const server = http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.set(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, server);
   cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   cleanups.push(() => server.closeAllConnections());
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -102,6 +110,57 @@ describe('HttpServerInstrumentation', () => {
     expect(span?.attributes['error.type']).toBe('aborted');
   });
 
+  it('pipelined requests on one connection: each is tracked, all still open are aborted when it closes', async () => {
+    const { monitoring } = setup('always_off', false);
+    const arrived: http.ServerResponse[] = [];
+    const url = await serve((req, res) => {
+      arrived.push(res);
+      if (req.url === '/quick') res.end('ok'); // the others never answer
+    });
+    const { port } = new URL(url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /quick HTTP/1.1\r\nHost: x\r\n\r\nPOST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n');
+    await until(() => arrived.length === 3, 'three pipelined requests to arrive');
+    const active = (method: string): number | undefined => monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': method });
+    // /quick ended its response, but it is queued behind /slow, so it has not finished either.
+    expect(active('GET')).toBe(2);
+    expect(active('POST')).toBe(1);
+    socket.destroy();
+    await until(() => active('GET') === 0 && active('POST') === 0, 'in-flight to drop');
+    const aborted = (method: string): number | undefined =>
+      monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': method, 'error.type': 'aborted' })?.count;
+    expect(aborted('GET')).toBe(2);
+    expect(aborted('POST')).toBe(1);
+    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 })).toBeUndefined();
+  });
+
+  it('a keep-alive connection that served its requests and then closes aborts nothing', async () => {
+    const { monitoring } = setup('always_off', false);
+    const sockets = new Set<net.Socket>();
+    const url = await serve((req, res) => {
+      sockets.add(req.socket);
+      res.end('ok');
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    for (let i = 0; i < 4; i++) {
+      await new Promise<void>((resolve, reject) => {
+        http.get(url, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject);
+      });
+    }
+    expect(sockets.size).toBe(1); // all four went over one connection
+    // The connection's list of open requests is empty again after each one: it cannot grow.
+    const [socket] = sockets;
+    const lists = Object.getOwnPropertySymbols(socket).map((k) => (socket as unknown as Record<symbol, unknown>)[k]).filter(Array.isArray);
+    expect(lists).toEqual([[]]);
+    agent.destroy();
+    const ok = monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 });
+    expect(ok?.count).toBe(4);
+    // Give the server time to see the close: any request still open would now be counted aborted.
+    await until(async () => (await connectionsOf(url)) === 0, 'the server to see the connection close');
+    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'error.type': 'aborted' })).toBeUndefined();
+    expect(monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': 'GET' })).toBe(0);
+  });
+
   it('starts a SERVER span per request, child of the caller from traceparent, with handler phases inside it', async () => {
     const { monitoring } = setup();
     const url = await serve((_req, res) => {
@@ -132,7 +191,31 @@ describe('HttpServerInstrumentation', () => {
     expect(phase.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
   });
 
-  it('reads trace context and baggage from raw headers in any letter case (regression for the rawHeaders scan)', async () => {
+  it('a sampled request leaves its trace as the exemplar of its duration bucket; a dropped one does not', async () => {
+    type Point = { attributes: Record<string, unknown>; value: { sum: number }; exemplars?: { traceId: string; spanId: string; value: number }[] };
+    const exemplarsOf = async (m: Monitoring): Promise<{ sum: number; exemplars: Point['exemplars'] }> => {
+      const { resourceMetrics } = await m.collector.collect();
+      const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((x) => x.descriptor.name === HTTP_SERVER_DURATION_METRIC)!;
+      const point = (metric.dataPoints as unknown as Point[]).find((p) => p.attributes['http.response.status_code'] === 200)!;
+      return { sum: point.value.sum, exemplars: point.exemplars };
+    };
+    const { monitoring } = setup('parentbased_always_on');
+    const url = await serve((_req, res) => res.end('ok'));
+    await (await fetch(`${url}/a`)).text();
+    const server = monitoring.spanStore.spans().find((s) => s.kind === SpanKind.SERVER)!;
+    const sampled = await exemplarsOf(monitoring);
+    expect(sampled.exemplars).toHaveLength(1);
+    expect(sampled.exemplars![0]).toMatchObject({ traceId: server.spanContext().traceId, spanId: server.spanContext().spanId, value: sampled.sum });
+
+    // An unsampled caller: counted, but no exemplar points at a trace nobody kept.
+    await monitoring.shutdown();
+    const { monitoring: other } = setup('parentbased_always_on');
+    await (await fetch(`${url}/b`, { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00' } })).text();
+    expect(other.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(1);
+    expect((await exemplarsOf(other)).exemplars ?? []).toHaveLength(0);
+  });
+
+  it('reads trace context and baggage from headers in any letter case', async () => {
     const { monitoring } = setup();
     let seenBaggage: string | undefined;
     const url = await serve((_req, res) => {
