@@ -56,6 +56,21 @@ describe('RateLimitingSampler', () => {
     expect(sampler.wouldSample()).toBe(true);
   });
 
+  it('wouldSample(now) uses a caller\'s performance.now() reading, unless the sampler has a clock of its own', () => {
+    const own = new RateLimitingSampler(1, () => 0);
+    expect(own.usesPerformanceClock).toBe(false);
+    expect(count(own, 1)).toBe(1);
+    // A reading far in the future would refill the bucket; the sampler's own clock says no time passed.
+    expect(own.wouldSample(performance.now() + 10_000)).toBe(false);
+
+    // One trace per 1,000 s, and a rate under 1/s starts with that fraction of a token: no stall of
+    // the machine between these lines fills the bucket.
+    const real = new RateLimitingSampler(0.001);
+    expect(real.usesPerformanceClock).toBe(true);
+    expect(real.wouldSample(performance.now())).toBe(false);
+    expect(real.wouldSample(performance.now() + 1_000_000)).toBe(true);
+  });
+
   it('handles rates under one per second', () => {
     let now = 0;
     const sampler = new RateLimitingSampler(0.5, () => now);
