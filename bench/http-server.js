@@ -1,9 +1,10 @@
-// One hello-world node:http server, instrumented as `process.argv[2]` says. Started fresh for every
-// case and round by bench/http.js, which loads it with wrk from another process. Prints
-// `listening <port>` once ready.
+// One hello-world node:http server, instrumented as `process.argv[2]` says (`case` or
+// `case@/path/to/dist/index.js` to run another build of this package). Started by bench/http.js,
+// which loads it with wrk from another process. Prints `listening <port>` once ready, then answers
+// `stats` and `done` on stdin.
 import { createRequire } from 'node:module';
 
-const which = process.argv[2] ?? 'bare';
+const [which, DIST] = (process.argv[2] ?? 'bare').split('@');
 const require = createRequire(import.meta.url);
 const BODY = 'hello world\n';
 
@@ -11,10 +12,18 @@ async function setup() {
   switch (which) {
     case 'bare':
       return {};
+    case 'bare-als': {
+      // The floor for any tracer that propagates context on Node 20: an AsyncLocalStorage that has
+      // been entered once, so its init hook runs for every async resource the server creates
+      // (about 11 per keep-alive request here: 10 nextTicks and the socket's idle timer).
+      const { AsyncLocalStorage } = await import('node:async_hooks');
+      new AsyncLocalStorage().enterWith({});
+      return {};
+    }
     case 'si-red':
     case 'si-trace':
     case 'si-trace-rate': {
-      const si = await import('../dist/index.js');
+      const si = await import(DIST ?? '../dist/index.js');
       const sampler = which === 'si-trace' ? 'always_on' : 'parentbased_rate_limited';
       const monitoring = si.createMonitoring({ mode: si.MonitoringMode.DIRECT, serviceName: 'bench', tracesSampler: sampler, tracesSamplerArg: which === 'si-trace' ? undefined : 100 });
       new si.HttpServerInstrumentation({
@@ -93,12 +102,9 @@ async function setup() {
 
 const { wrap, report } = await setup();
 const http = require('http');
-// Every case counts requests the same way, so CPU time per request can be reported for all of them:
-// unlike req/s it hardly depends on what else the shared machine runs.
 let served = 0;
-let cpuAtStart;
 const handler = (_req, res) => {
-  if (served++ === 0) cpuAtStart = process.cpuUsage();
+  served++;
   res.writeHead(200, { 'content-type': 'text/plain' });
   res.end(BODY);
 };
@@ -107,11 +113,25 @@ server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`listening ${server.address().port}\n`);
 });
-// On SIGTERM, say what the instrumentation recorded, so the driver can check each case really
-// measured what it claims (a case that silently recorded nothing would look fast).
-process.on('SIGTERM', async () => {
-  const cpu = process.cpuUsage(cpuAtStart);
-  const seen = { served, cpuUsPerRequest: Number(((cpu.user + cpu.system) / Math.max(1, served)).toFixed(2)), ...(report ? await report() : {}) };
-  process.stdout.write(`done ${JSON.stringify(seen)}\n`);
-  process.exit(0);
+// The driver asks for `stats` before and after each load slice (requests served and CPU µs used
+// so far), so CPU time per request can be reported for each slice: unlike req/s it hardly depends
+// on when the shared machine's neighbours are busy. `done` says what the instrumentation
+// recorded, so the driver can check each case really measured what it claims (a case that
+// silently recorded nothing would look fast).
+let input = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', async (chunk) => {
+  input += chunk;
+  let nl;
+  while ((nl = input.indexOf('\n')) >= 0) {
+    const command = input.slice(0, nl);
+    input = input.slice(nl + 1);
+    if (command === 'stats') {
+      const cpu = process.cpuUsage();
+      process.stdout.write(`stats ${JSON.stringify({ served, cpuUs: cpu.user + cpu.system })}\n`);
+    } else if (command === 'done') {
+      process.stdout.write(`done ${JSON.stringify({ served, ...(report ? await report() : {}) })}\n`);
+      process.exit(0);
+    }
+  }
 });

@@ -1,22 +1,45 @@
 // Throughput of a hello-world node:http server under wrk on loopback, bare and instrumented.
 //
-//   npm run build && node bench/http.js            # ROUNDS=5 DURATION=5 CONNECTIONS=50 to change
+//   npm run build && node bench/http.js             # ROUNDS=15 SLICE=1 CONNECTIONS=50 PIN=1 CASES=si-red,...
+//   npm run build && MODE=pairs node bench/http.js  # ROUNDS=5 SLICE=4
 //
-// Every case runs in a fresh server process (bench/http-server.js) for every round; cases are
-// interleaved (the order rotates each round) so background load spreads over all of them. Each
-// round's req/s is divided by that round's bare figure; the table shows medians over rounds.
-import { spawn, execFile } from 'node:child_process';
+// On the shared virtual machines this runs on, a bare server's req/s swings by ±20% from one second
+// to the next, so comparing 5-second runs taken a minute apart measures the neighbours more than
+// the instrumentation. Two ways around it:
+//
+// MODE=slices (default): every case's server is started once (its own process), warmed up, and
+// then loaded in short slices: each round loads every case, bare included, for SLICE seconds in
+// turn, the order rotating from round to round (a server loaded right after another starts with
+// cold caches, so no case may always follow the same one). A case's ratio in a round is its req/s
+// over the bare server's in that round; the table shows the median over rounds with the middle
+// half of the rounds beside it. `bare-again`, a second bare server, shows how much is noise.
+//
+// MODE=pairs: each case runs at the same time as a bare server, both on CPU 0, each loaded by its
+// own wrk on CPU 1. Both servers are CPU-bound and share the core fairly, so the ratio of their
+// req/s is the ratio of their CPU cost per request, and whatever the neighbours do hits both at
+// once. The spread is about ±2% (bare against bare), against ±5–10% for slices.
+//
+// With PIN=1 (default, when `taskset` exists) servers run on CPU 0 and wrk on CPU 1, so a client
+// never shares a core with a server it loads. SERVER_NODE=/path/to/node runs the servers on
+// another Node.js (AsyncLocalStorage costs much less from Node 24 on); CASES takes
+// `id@/path/to/dist/index.js` to run an si-* case against another build (an A/B of two commits).
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url));
-const ROUNDS = Number(process.env.ROUNDS ?? 5);
-const DURATION = Number(process.env.DURATION ?? 5);
+const ROUNDS = Number(process.env.ROUNDS ?? (process.env.MODE === 'pairs' ? 5 : 15));
+const SLICE = Number(process.env.SLICE ?? (process.env.MODE === 'pairs' ? 4 : 1));
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
+const MODE = process.env.MODE ?? 'slices';
+const PIN = MODE === 'pairs' || (process.env.PIN !== '0' && hasTaskset());
+const SERVER_NODE = process.env.SERVER_NODE ?? process.execPath;
 const CASES = [
   ['bare', 'bare node:http'],
+  ['bare-again', 'bare node:http, a second server (the noise floor of this bench)'],
+  ['bare-als', 'bare node:http, an AsyncLocalStorage entered once (the floor for any context-propagating tracer on Node 20)'],
   ['si-red', 'service-infrastructure RED metrics only'],
   ['si-trace', 'service-infrastructure tracing every request + metrics'],
   ['si-trace-rate', 'service-infrastructure tracing rate-limited (100/s) + metrics'],
@@ -25,81 +48,152 @@ const CASES = [
   ['prom-client', 'prom-client RED middleware'],
 ];
 const ONLY = process.env.CASES ? new Set(['bare', ...process.env.CASES.split(',')]) : null;
-const cases = ONLY ? CASES.filter(([id]) => ONLY.has(id)) : CASES;
+const cases = ONLY ? [...ONLY].map((id) => CASES.find(([known]) => known === id) ?? [id, `${id.split('@')[0]} against ${id.split('@')[1]}`]) : CASES;
 
+function hasTaskset() {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true']);
+    return cpus().length >= 2;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts one case's server; resolves once it listens. `ask(command)` resolves with its next answer. */
 function startServer(which) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SERVER, which], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const argv = [SERVER_NODE, SERVER, which === 'bare-again' ? 'bare' : which];
+    const child = PIN ? spawn('taskset', ['-c', '0', ...argv], { stdio: ['pipe', 'pipe', 'inherit'] }) : spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+    const waiting = [];
     let out = '';
-    const done = new Promise((resolveDone) => {
-      child.stdout.on('data', (chunk) => {
-        out += chunk;
-        const m = /listening (\d+)/.exec(out);
-        if (m) resolve({ child, port: Number(m[1]), done });
-        const d = /done (.*)\n/.exec(out);
-        if (d) resolveDone(JSON.parse(d[1]));
-      });
-      child.on('exit', (code) => {
-        resolveDone(null);
-        reject(new Error(`${which} server exited with ${code}`));
-      });
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      let nl;
+      while ((nl = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        const m = /^listening (\d+)$/.exec(line);
+        if (m) resolve({ child, port: Number(m[1]), ask });
+        else if (/^(stats|done) /.test(line)) waiting.shift()?.(JSON.parse(line.slice(line.indexOf(' ') + 1)));
+      }
     });
+    child.on('exit', (code) => {
+      for (const w of waiting.splice(0)) w(null);
+      reject(new Error(`${which} server exited with ${code}`));
+    });
+    function ask(command) {
+      return new Promise((r) => {
+        waiting.push(r);
+        child.stdin.write(`${command}\n`);
+      });
+    }
   });
 }
 
-async function load(port) {
-  const url = `http://127.0.0.1:${port}/`;
-  // A short warm-up lets V8 optimise the server's hot path before the measured run.
-  await run('wrk', ['-t1', `-c${CONNECTIONS}`, '-d1s', url]);
-  const { stdout } = await run('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', url]);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
-  const p99 = /\s99%\s+([\d.]+\w+)/.exec(stdout)?.[1] ?? '?';
+async function wrk(port, seconds) {
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`];
+  const { stdout } = PIN ? await run('taskset', ['-c', '1', 'wrk', ...args]) : await run('wrk', args);
   const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(stdout)?.[0];
   if (errors) console.error(`  wrk reported: ${errors}`);
-  return { rps, p99 };
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]), p99: /\s99%\s+([\d.]+\w+)/.exec(stdout)?.[1] ?? '?' };
 }
 
-const median = (xs) => {
+/** Loads one server for a slice: req/s, p99 and the server's CPU µs per request over the slice. */
+async function slice(server) {
+  const before = await server.ask('stats');
+  const { rps, p99 } = await wrk(server.port, SLICE);
+  const after = await server.ask('stats');
+  return { rps, p99, cpu: (after.cpuUs - before.cpuUs) / Math.max(1, after.served - before.served) };
+}
+
+const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  const i = (s.length - 1) * q;
+  const lo = Math.floor(i);
+  return s[lo] + (s[Math.ceil(i)] - s[lo]) * (i - lo);
 };
+const median = (xs) => quantile(xs, 0.5);
 
-console.log(`# node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}, wrk -t1 -c${CONNECTIONS} -d${DURATION}s, ${ROUNDS} rounds, ${new Date().toISOString()}`);
-const results = new Map(cases.map(([id]) => [id, { rps: [], ratio: [], p99: [], cpu: [] }]));
-for (let round = 0; round < ROUNDS; round++) {
-  const order = cases.map((_, i) => cases[(i + round) % cases.length]);
-  const thisRound = new Map();
-  for (const [id] of order) {
-    const { child, port, done } = await startServer(id);
-    let r;
-    try {
-      r = await load(port);
-      thisRound.set(id, r);
-    } finally {
-      child.kill('SIGTERM');
+const describe = MODE === 'pairs' ? `each case beside a bare server on CPU 0, wrk on CPU 1, ${SLICE}s runs` : `${SLICE}s slices${PIN ? ', servers on CPU 0 and wrk on CPU 1' : ''}`;
+const serverNode = SERVER_NODE === process.execPath ? process.version : execFileSync(SERVER_NODE, ['--version'], { encoding: 'utf8' }).trim();
+console.log(`# servers on node ${serverNode}, ${cpus().length} x ${cpus()[0]?.model}, wrk -t1 -c${CONNECTIONS}, MODE=${MODE}: ${describe}, ${ROUNDS} rounds, ${new Date().toISOString()}`);
+const results = new Map(cases.map(([id]) => [id, { rps: [], ratio: [], cpu: [], extraCpu: [] }]));
+const recorded = new Map();
+const servers = new Set();
+
+function add(id, r, bare) {
+  const agg = results.get(id);
+  agg.rps.push(r.rps);
+  agg.ratio.push(r.rps / bare.rps);
+  agg.cpu.push(r.cpu);
+  agg.extraCpu.push(r.cpu - bare.cpu);
+}
+
+async function start(id) {
+  const server = await startServer(id);
+  servers.add(server);
+  return server;
+}
+
+async function stop(id, server) {
+  recorded.set(id, await server.ask('done'));
+  servers.delete(server);
+}
+
+/** MODE=slices: every server up at once, loaded one at a time in rotating order. */
+async function slices() {
+  const up = new Map();
+  for (const [id] of cases) up.set(id, await start(id));
+  // Warm-up: V8 optimises each server's hot path before anything is measured.
+  for (const [id] of cases) await wrk(up.get(id).port, 2);
+  for (let round = 0; round < ROUNDS; round++) {
+    const thisRound = new Map();
+    for (let i = 0; i < cases.length; i++) {
+      const [id] = cases[(i + round) % cases.length];
+      thisRound.set(id, await slice(up.get(id)));
     }
-    const seen = await done;
-    r.cpu = seen?.cpuUsPerRequest ?? NaN;
-    const recorded = seen && Object.keys(seen).length > 0 ? `  recorded ${JSON.stringify(seen)}` : '';
-    console.log(`round ${round + 1} ${id.padEnd(20)} ${r.rps.toFixed(0).padStart(8)} req/s  p99 ${r.p99}${recorded}`);
+    const bare = thisRound.get('bare');
+    for (const [id, r] of thisRound) add(id, r, bare);
+    console.log(`round ${String(round + 1).padStart(2)}: bare ${bare.rps.toFixed(0)}  ${[...thisRound].filter(([id]) => id !== 'bare').map(([id]) => `${id} ${results.get(id).ratio.at(-1).toFixed(2)}`).join('  ')}`);
   }
-  const bare = thisRound.get('bare').rps;
-  for (const [id, r] of thisRound) {
-    const agg = results.get(id);
-    agg.rps.push(r.rps);
-    agg.ratio.push(r.rps / bare);
-    agg.p99.push(r.p99);
-    agg.cpu.push(r.cpu);
+  for (const [id, server] of up) await stop(id, server);
+}
+
+/** MODE=pairs: each case and a bare server side by side on one core, loaded at the same time. */
+async function pairs() {
+  for (const [id] of cases) {
+    if (id === 'bare') continue;
+    const server = await start(id);
+    const bare = await start('bare');
+    await Promise.all([wrk(server.port, 2), wrk(bare.port, 2)]);
+    const line = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const [r, b] = await Promise.all([slice(server), slice(bare)]);
+      add(id, r, b);
+      add('bare', b, b);
+      line.push(results.get(id).ratio.at(-1).toFixed(3));
+    }
+    console.log(`${id.padEnd(20)} ${line.join(' ')}`);
+    await stop(id, server);
+    await stop('bare', bare);
   }
 }
 
-console.log('\ncase                 median req/s  ratio to bare  CPU us/req  (per-round ratios)  description');
-const bareCpu = median(results.get('bare').cpu);
-for (const [id, label] of cases) {
-  const agg = results.get(id);
-  const ratios = agg.ratio.map((x) => x.toFixed(2)).join(' ');
-  const cpu = median(agg.cpu);
-  const extra = id === 'bare' ? '' : ` (+${(cpu - bareCpu).toFixed(1)})`;
-  console.log(`${id.padEnd(20)} ${median(agg.rps).toFixed(0).padStart(12)}  ${median(agg.ratio).toFixed(2).padStart(12)}x  ${(cpu.toFixed(1) + extra).padStart(14)}  (${ratios})  ${label}`);
+try {
+  await (MODE === 'pairs' ? pairs() : slices());
+  // What each instrumented server recorded, so a case that silently measured nothing shows up.
+  for (const [id, seen] of recorded) if (id.startsWith('si-') || id.startsWith('otel') || id === 'prom-client') console.log(`${id} recorded ${JSON.stringify(seen)}`);
+
+  console.log(`\n${'case'.padEnd(20)} median req/s  ratio to bare  (middle half)  CPU µs/req (+ over bare)  description`);
+  for (const [id, label] of cases) {
+    const agg = results.get(id);
+    const bare = id === 'bare';
+    const ratio = bare ? '1.00x' : `${median(agg.ratio).toFixed(2)}x`;
+    const spread = bare ? '' : `${quantile(agg.ratio, 0.25).toFixed(2)}–${quantile(agg.ratio, 0.75).toFixed(2)}`;
+    const cpu = `${median(agg.cpu).toFixed(1)}${bare ? '' : ` (+${median(agg.extraCpu).toFixed(1)})`}`;
+    console.log(`${id.padEnd(20)} ${median(agg.rps).toFixed(0).padStart(12)}  ${ratio.padStart(12)}  ${spread.padStart(13)}  ${cpu.padStart(24)}  ${label}`);
+  }
+} finally {
+  for (const { child } of servers) child.kill('SIGKILL');
 }
