@@ -1,23 +1,24 @@
 // Throughput of a hello-world node:http server under wrk on loopback, bare and instrumented.
 //
-//   npm run build && node bench/http.js             # ROUNDS=15 SLICE=1 CONNECTIONS=50 PIN=1 CASES=si-red,...
-//   npm run build && MODE=pairs node bench/http.js  # ROUNDS=5 SLICE=4
+//   npm run build && node bench/http.js              # MODE=pairs: ROUNDS=5 SLICE=4 CONNECTIONS=50 CASES=si-red,...
+//   npm run build && MODE=slices node bench/http.js  # ROUNDS=15 SLICE=1 PIN=1
 //
 // On the shared virtual machines this runs on, a bare server's req/s swings by ±20% from one second
 // to the next, so comparing 5-second runs taken a minute apart measures the neighbours more than
 // the instrumentation. Two ways around it:
 //
-// MODE=slices (default): every case's server is started once (its own process), warmed up, and
-// then loaded in short slices: each round loads every case, bare included, for SLICE seconds in
-// turn, the order rotating from round to round (a server loaded right after another starts with
-// cold caches, so no case may always follow the same one). A case's ratio in a round is its req/s
-// over the bare server's in that round; the table shows the median over rounds with the middle
-// half of the rounds beside it. `bare-again`, a second bare server, shows how much is noise.
+// MODE=pairs (default): each case runs at the same time as a bare server, both on CPU 0, each
+// loaded by its own wrk on CPU 1. Both servers are CPU-bound and share the core fairly, so the
+// ratio of their req/s is the ratio of their CPU cost per request, and whatever the neighbours do
+// hits both at once. The spread is a few percent (bare against bare: 1.00, middle half 1.00–1.03).
 //
-// MODE=pairs: each case runs at the same time as a bare server, both on CPU 0, each loaded by its
-// own wrk on CPU 1. Both servers are CPU-bound and share the core fairly, so the ratio of their
-// req/s is the ratio of their CPU cost per request, and whatever the neighbours do hits both at
-// once. The spread is about ±2% (bare against bare), against ±5–10% for slices.
+// MODE=slices: every case's server is started once (its own process), warmed up, and
+// then loaded in short slices: each round loads every case, bare included, for SLICE seconds in
+// turn, in an order shuffled anew each round (a server loaded right after another starts with cold
+// caches, so no case may always follow the same one; the shuffle is seeded, so runs repeat). A case's ratio in a round is its req/s
+// over the bare server's in that round; the table shows the median over rounds with the middle
+// half of the rounds beside it. `bare-again`, a second bare server, shows how much is noise: on a
+// busy day single rounds ranged from 0.3× to 1.5×, so use it on a quiet machine only.
 //
 // With PIN=1 (default, when `taskset` exists) servers run on CPU 0 and wrk on CPU 1, so a client
 // never shares a core with a server it loads. SERVER_NODE=/path/to/node runs the servers on
@@ -30,10 +31,10 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url));
-const ROUNDS = Number(process.env.ROUNDS ?? (process.env.MODE === 'pairs' ? 5 : 15));
-const SLICE = Number(process.env.SLICE ?? (process.env.MODE === 'pairs' ? 4 : 1));
+const ROUNDS = Number(process.env.ROUNDS ?? (process.env.MODE === 'slices' ? 15 : 5));
+const SLICE = Number(process.env.SLICE ?? (process.env.MODE === 'slices' ? 1 : 4));
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
-const MODE = process.env.MODE ?? 'slices';
+const MODE = process.env.MODE ?? 'pairs';
 const PIN = MODE === 'pairs' || (process.env.PIN !== '0' && hasTaskset());
 const SERVER_NODE = process.env.SERVER_NODE ?? process.execPath;
 const CASES = [
@@ -115,6 +116,18 @@ const quantile = (xs, q) => {
 };
 const median = (xs) => quantile(xs, 0.5);
 
+/** A small seeded PRNG (mulberry32), so the shuffled slice order is the same on every run. */
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 const describe = MODE === 'pairs' ? `each case beside a bare server on CPU 0, wrk on CPU 1, ${SLICE}s runs` : `${SLICE}s slices${PIN ? ', servers on CPU 0 and wrk on CPU 1' : ''}`;
 const serverNode = SERVER_NODE === process.execPath ? process.version : execFileSync(SERVER_NODE, ['--version'], { encoding: 'utf8' }).trim();
 console.log(`# servers on node ${serverNode}, ${cpus().length} x ${cpus()[0]?.model}, wrk -t1 -c${CONNECTIONS}, MODE=${MODE}: ${describe}, ${ROUNDS} rounds, ${new Date().toISOString()}`);
@@ -147,12 +160,15 @@ async function slices() {
   for (const [id] of cases) up.set(id, await start(id));
   // Warm-up: V8 optimises each server's hot path before anything is measured.
   for (const [id] of cases) await wrk(up.get(id).port, 2);
+  const random = mulberry32(20261127);
   for (let round = 0; round < ROUNDS; round++) {
-    const thisRound = new Map();
-    for (let i = 0; i < cases.length; i++) {
-      const [id] = cases[(i + round) % cases.length];
-      thisRound.set(id, await slice(up.get(id)));
+    const order = cases.map(([id]) => id);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
     }
+    const thisRound = new Map();
+    for (const id of order) thisRound.set(id, await slice(up.get(id)));
     const bare = thisRound.get('bare');
     for (const [id, r] of thisRound) add(id, r, bare);
     console.log(`round ${String(round + 1).padStart(2)}: bare ${bare.rps.toFixed(0)}  ${[...thisRound].filter(([id]) => id !== 'bare').map(([id]) => `${id} ${results.get(id).ratio.at(-1).toFixed(2)}`).join('  ')}`);
