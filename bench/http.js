@@ -15,7 +15,7 @@
 // MODE=slices: every case's server is started once (its own process), warmed up, and
 // then loaded in short slices: each round loads every case, bare included, for SLICE seconds in
 // turn, in an order shuffled anew each round (a server loaded right after another starts with cold
-// caches, so no case may always follow the same one; the shuffle is seeded, so runs repeat). A case's ratio in a round is its req/s
+// caches, so no case may always follow the same one; the shuffle is a hash, so runs repeat). A case's ratio in a round is its req/s
 // over the bare server's in that round; the table shows the median over rounds with the middle
 // half of the rounds beside it. `bare-again`, a second bare server, shows how much is noise: on a
 // busy day single rounds ranged from 0.3× to 1.5×, so use it on a quiet machine only.
@@ -25,6 +25,7 @@
 // another Node.js (AsyncLocalStorage costs much less from Node 24 on); CASES takes
 // `id@/path/to/dist/index.js` to run an si-* case against another build (an A/B of two commits).
 import { spawn, execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -116,18 +117,6 @@ const quantile = (xs, q) => {
 };
 const median = (xs) => quantile(xs, 0.5);
 
-/** A small seeded PRNG (mulberry32), so the shuffled slice order is the same on every run. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const describe = MODE === 'pairs' ? `each case beside a bare server on CPU 0, wrk on CPU 1, ${SLICE}s runs` : `${SLICE}s slices${PIN ? ', servers on CPU 0 and wrk on CPU 1' : ''}`;
 const serverNode = SERVER_NODE === process.execPath ? process.version : execFileSync(SERVER_NODE, ['--version'], { encoding: 'utf8' }).trim();
 console.log(`# servers on node ${serverNode}, ${cpus().length} x ${cpus()[0]?.model}, wrk -t1 -c${CONNECTIONS}, MODE=${MODE}: ${describe}, ${ROUNDS} rounds, ${new Date().toISOString()}`);
@@ -160,13 +149,10 @@ async function slices() {
   for (const [id] of cases) up.set(id, await start(id));
   // Warm-up: V8 optimises each server's hot path before anything is measured.
   for (const [id] of cases) await wrk(up.get(id).port, 2);
-  const random = mulberry32(20261127);
+  // A shuffle that is the same on every run: cases sorted by a hash of the round and their id.
+  const key = (round, id) => createHash('sha1').update(`${round}:${id}`).digest('hex');
   for (let round = 0; round < ROUNDS; round++) {
-    const order = cases.map(([id]) => id);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
+    const order = cases.map(([id]) => id).sort((a, b) => key(round, a).localeCompare(key(round, b)));
     const thisRound = new Map();
     for (const id of order) thisRound.set(id, await slice(up.get(id)));
     const bare = thisRound.get('bare');
