@@ -252,16 +252,23 @@ describe('HttpServerInstrumentation', () => {
   it('rate limit spent: no span is built, phases in the handler are dropped too, each request keeps its own trace id', async () => {
     const { monitoring } = setup('parentbased_rate_limited', true, 0);
     const traceIds: string[] = [];
+    const outgoing: Record<string, string>[] = [];
     const url = await serve((_req, res) => {
       monitoring.coordinator.measure('work', (phase) => {
         traceIds.push(phase.traceId);
       });
+      // What a client call from the handler would send downstream: this trace, not sampled.
+      const headers: Record<string, string> = {};
+      propagation.inject(context.active(), headers);
+      outgoing.push(headers);
       res.end();
     });
     for (let i = 0; i < 3; i++) await (await fetch(url)).text();
     expect(monitoring.spanStore.total).toBe(0);
     expect(new Set(traceIds).size).toBe(3);
     for (const id of traceIds) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(outgoing.map((h) => h['traceparent']?.split('-')[1])).toEqual(traceIds);
+    for (const h of outgoing) expect(h['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
     expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(3);
   });
 
