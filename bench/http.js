@@ -36,6 +36,8 @@ const ROUNDS = Number(process.env.ROUNDS ?? (process.env.MODE === 'slices' ? 15 
 const SLICE = Number(process.env.SLICE ?? (process.env.MODE === 'slices' ? 1 : 4));
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const MODE = process.env.MODE ?? 'pairs';
+if (MODE !== 'pairs' && MODE !== 'slices') throw new Error(`MODE must be pairs or slices, not ${JSON.stringify(MODE)}`);
+if (MODE === 'pairs' && !hasTaskset()) throw new Error('MODE=pairs pins the servers to CPU 0 and wrk to CPU 1: it needs taskset and two CPUs (try MODE=slices)');
 const PIN = MODE === 'pairs' || (process.env.PIN !== '0' && hasTaskset());
 const SERVER_NODE = process.env.SERVER_NODE ?? process.execPath;
 const CASES = [
