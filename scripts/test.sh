@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# The README's "run every test" command: installs what the tests need on a fresh machine, builds
-# the package, and runs the whole vitest suite (unit and integration).
+# The README's "run every test" command. On a fresh machine it installs what the tests use (Debian
+# packages, npm packages), starts the servers that are shared by the whole run (a throwaway PostgreSQL
+# cluster), builds the package and runs the whole vitest suite. Tests start their own redis-server,
+# Prometheus and OTLP receivers on free ports. Extra arguments go to vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/apt.sh
+source scripts/lib/postgres.sh
 
-need_apt=()
-command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
-command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
-command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
-if ((${#need_apt[@]})); then
-  echo "installing Debian packages: ${need_apt[*]}"
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
+need_cmd redis-server redis-server
+need_cmd prometheus prometheus
+need_cmd promtool prometheus
+pg_bindir >/dev/null || need_pkg postgresql
+install_needed
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
 npm run build --silent
 npx tsc -p tsconfig.test.json
-exec npx vitest run "$@"
+
+trap stop_postgres EXIT
+start_postgres
+echo "PostgreSQL for this run: $DATABASE_URL"
+npx vitest run "$@"

@@ -39,7 +39,7 @@ describe('the seed, in TypeScript', () => {
 
   it('Health monitoring: component checks and the system-wide status', async () => {
     // A real PostgreSQL pool; a cache and a rate limiter as the app would hand them over.
-    const db_pool = new pg.Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 4 });
+    const db_pool = new pg.Pool({ connectionString: process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test', max: 4 });
     cleanup.push(() => db_pool.end());
     const store = new Map<string, string>();
     const cache_manager = { get: (k: string) => store.get(k), set: (k: string, v: string) => void store.set(k, v) };
