@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 import type {
@@ -14,7 +15,8 @@ export type EventHandler<E> = (event: E) => void | Promise<void>;
 export interface SubscribeOptions {
   /**
    * Deliver through a bounded queue, one event at a time, instead of inline. Defaults to true for
-   * `async` functions and false otherwise.
+   * `async` functions and false otherwise; a plain function that returns a promise is switched to
+   * the queue the first time it does, so its calls never pile up unbounded.
    */
   async?: boolean;
   /** Capacity of this subscriber's queue (async only). Defaults to the bus's `queueSize`. */
@@ -24,13 +26,25 @@ export interface SubscribeOptions {
 export interface EventBusOptions {
   /** Default capacity of each async subscriber's queue. Default 10,000. */
   queueSize?: number;
+  /**
+   * Most nested deliveries: an event published by a subscriber while it handles an event that was
+   * itself published by a subscriber, and so on. Deeper events are dropped and counted, so a
+   * subscriber that publishes what it subscribes to cannot loop forever. Default 8.
+   */
+  maxDepth?: number;
+  /** Most events one async subscriber handles before its queue yields to the event loop. Default 64. */
+  batchSize?: number;
 }
 
 /** Counters a bus keeps about itself. */
 export interface EventBusStats {
   published: number;
   delivered: number;
-  /** Events dropped because an async subscriber's queue was full (oldest dropped first). */
+  /**
+   * Events dropped because an async subscriber's queue was full (oldest dropped first), or because
+   * they were published from inside a chain of more than `maxDepth` nested deliveries (a subscriber
+   * that feeds itself).
+   */
   dropped: number;
   /** Subscriber calls that threw or rejected. */
   errors: number;
@@ -39,9 +53,12 @@ export interface EventBusStats {
 interface Subscriber {
   readonly pattern: string;
   readonly handler: EventHandler<MonitoringEvent>;
-  readonly async: boolean;
+  /** Queued delivery; set on the first returned promise of a plain function. */
+  async: boolean;
   readonly capacity: number;
   readonly queue: (MonitoringEvent | undefined)[];
+  /** Delivery depth of each queued event, parallel to `queue`. */
+  readonly depths: number[];
   head: number;
   size: number;
   draining: boolean;
@@ -50,6 +67,8 @@ interface Subscriber {
 }
 
 const NO_SUBSCRIBERS: readonly Subscriber[] = Object.freeze([]);
+/** Depth of the delivery the current code runs in: 0 outside any subscriber. */
+const delivering = new AsyncLocalStorage<number>();
 const NO_ATTRIBUTES = Object.freeze({});
 
 interface MutableEvent {
@@ -64,9 +83,13 @@ interface MutableEvent {
  * exact, a prefix wildcard (`performance.*`) or `*`.
  *
  * Sync handlers run inline; a throwing handler is counted and reported once, never rethrown.
- * Async handlers (or `{ async: true }`) get their own bounded queue, drained one event at a time:
- * when it is full the oldest event is dropped (monitoring wants the freshest data), the drop is
- * counted in `stats().dropped` and announced by a `monitoring.dropped` event.
+ * Async handlers (or `{ async: true }`, or a plain function once it returns a promise) get their own
+ * bounded queue, drained one event at a time and at most `batchSize` events per event-loop turn, so
+ * timers and I/O keep running however fast events arrive. When a queue is full the oldest event is
+ * dropped (monitoring wants the freshest data), the drop is counted in `stats().dropped` and
+ * announced by a `monitoring.dropped` event. Events published from inside a subscriber carry the
+ * depth of the delivery that produced them; past `maxDepth` they are dropped and counted the same
+ * way, which bounds a subscriber that (directly or through others) feeds itself.
  *
  * @example
  * const bus = new EventBus();
@@ -78,13 +101,23 @@ export class EventBus {
   private readonly _subscribers: Subscriber[] = [];
   private readonly _byType = new Map<string, readonly Subscriber[]>();
   private readonly _queueSize: number;
+  private readonly _maxDepth: number;
+  private readonly _batchSize: number;
+  private _syncDepth = 0;
   private readonly _stats: EventBusStats = { published: 0, delivered: 0, dropped: 0, errors: 0 };
   private _announcingDrop = false;
+  private _announcedAt = 0;
 
   constructor(options: EventBusOptions = {}) {
     const size = options.queueSize ?? 10_000;
     if (!Number.isInteger(size) || size < 1) throw new ConfigurationError('queueSize', size, 'a positive integer');
     this._queueSize = size;
+    const depth = options.maxDepth ?? 8;
+    if (!Number.isInteger(depth) || depth < 1) throw new ConfigurationError('maxDepth', depth, 'a positive integer');
+    this._maxDepth = depth;
+    const batch = options.batchSize ?? 64;
+    if (!Number.isInteger(batch) || batch < 1) throw new ConfigurationError('batchSize', batch, 'a positive integer');
+    this._batchSize = batch;
   }
 
   subscribe<P extends EventPattern>(
@@ -105,6 +138,7 @@ export class EventBus {
       async: options.async ?? handler.constructor.name === 'AsyncFunction',
       capacity,
       queue: [],
+      depths: [],
       head: 0,
       size: 0,
       draining: false,
@@ -194,22 +228,35 @@ export class EventBus {
 
   private _deliver(event: MonitoringEvent, subs: readonly Subscriber[]): void {
     this._stats.published++;
+    // Outside any subscriber the store is undefined: one lookup, no allocation.
+    const depth = this._syncDepth + (delivering.getStore() ?? 0);
+    if (depth >= this._maxDepth) {
+      this._stats.dropped += subs.length;
+      this._announceDrop(subs[0]!, event, 'max_depth', `events published ${depth} deliveries deep (a subscriber feeding itself?) are dropped`);
+      return;
+    }
     for (let i = 0; i < subs.length; i++) {
       const sub = subs[i]!;
-      if (sub.async) this._enqueue(sub, event);
+      if (sub.async) this._enqueue(sub, event, depth);
       else this._call(sub, event);
     }
   }
 
   private _call(sub: Subscriber, event: MonitoringEvent): void {
+    this._syncDepth++;
     try {
       const result = sub.handler(event);
       this._stats.delivered++;
-      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+      if (result !== undefined && result !== null && typeof (result as Promise<void>).then === 'function') {
         (result as Promise<void>).then(undefined, (err: unknown) => this._failed(sub, err));
+        // A plain function doing async work: from now on its calls go through its bounded queue,
+        // one at a time, instead of running unbounded side by side.
+        sub.async = true;
       }
     } catch (err) {
       this._failed(sub, err);
+    } finally {
+      this._syncDepth--;
     }
   }
 
@@ -218,15 +265,17 @@ export class EventBus {
     reportOnce(`bus-subscriber:${sub.pattern}:${sub.handler.name}`, `event subscriber for "${sub.pattern}" failed: ${String((err as Error)?.message ?? err)}`);
   }
 
-  private _enqueue(sub: Subscriber, event: MonitoringEvent): void {
+  private _enqueue(sub: Subscriber, event: MonitoringEvent, depth: number): void {
     if (sub.size === sub.capacity) {
       sub.queue[sub.head] = undefined;
       sub.head = (sub.head + 1) % sub.capacity;
       sub.size--;
       this._stats.dropped++;
-      this._announceDrop(sub, event);
+      this._announceDrop(sub, event, 'queue_full', `event queue of subscriber "${sub.pattern}" is full (${sub.capacity}); dropping oldest events`);
     }
-    sub.queue[(sub.head + sub.size) % sub.capacity] = event;
+    const at = (sub.head + sub.size) % sub.capacity;
+    sub.queue[at] = event;
+    sub.depths[at] = depth;
     sub.size++;
     if (!sub.draining) {
       sub.draining = true;
@@ -235,13 +284,24 @@ export class EventBus {
   }
 
   private async _drain(sub: Subscriber): Promise<void> {
+    let handled = 0;
     while (sub.active && sub.size > 0) {
+      if (handled === this._batchSize) {
+        // A handler that never really waits (an async function with nothing to await) resolves in
+        // a microtask: without this yield the queue would drain in one turn forever while
+        // timers, I/O, /health and /metrics starve.
+        handled = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
       const event = sub.queue[sub.head]!;
+      const depth = sub.depths[sub.head]!;
       sub.queue[sub.head] = undefined;
       sub.head = (sub.head + 1) % sub.capacity;
       sub.size--;
+      handled++;
       try {
-        await sub.handler(event);
+        await delivering.run(depth + 1, sub.handler, event);
         this._stats.delivered++;
       } catch (err) {
         this._failed(sub, err);
@@ -257,16 +317,22 @@ export class EventBus {
     for (const resolve of waiting) resolve();
   }
 
-  private _announceDrop(sub: Subscriber, event: MonitoringEvent): void {
+  private _announceDrop(sub: Subscriber, event: MonitoringEvent, reason: string, message: string): void {
     const dropped = this._stats.dropped;
-    reportOnce(`bus-drop:${sub.pattern}`, `event queue of subscriber "${sub.pattern}" is full (${sub.capacity}); dropping oldest events`);
-    // Announce the first drop and then every 1000th, never from inside an announcement, so a
-    // wildcard subscriber that is itself full cannot make the bus recurse.
-    if (this._announcingDrop || event.type === 'monitoring.dropped' || (dropped !== 1 && dropped % 1000 !== 0)) return;
+    reportOnce(`bus-drop:${reason}:${sub.pattern}`, message);
+    // Announce the first drop and then one per 1000 dropped, never from inside an announcement, so
+    // a wildcard subscriber that is itself full cannot make the bus recurse.
+    if (this._announcingDrop || event.type === 'monitoring.dropped') return;
+    if (dropped - this._announcedAt < 1000 && this._announcedAt !== 0) return;
+    this._announcedAt = dropped;
     this._announcingDrop = true;
+    // The announcement starts a fresh chain: it must not itself be dropped for depth.
+    const syncDepth = this._syncDepth;
+    this._syncDepth = 0;
     try {
-      this.publish('monitoring.dropped', { source: `event-bus:${sub.pattern}`, reason: 'queue_full', count: dropped });
+      delivering.exit(() => this.publish('monitoring.dropped', { source: `event-bus:${sub.pattern}`, reason, count: dropped }));
     } finally {
+      this._syncDepth = syncDepth;
       this._announcingDrop = false;
     }
   }

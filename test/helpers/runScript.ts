@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { ensureBuilt, ROOT } from './build.js';
+
+/** `import` specifier of a module of the built package, for scripts run by `runScript`. */
+export function distUrl(path = 'index.js'): string {
+  return pathToFileURL(`${ROOT}dist/${path}`).href;
+}
+
+export interface ScriptResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** True when the script was still running at `killAfterMs` and was killed. */
+  readonly killed: boolean;
+}
+
+/**
+ * Runs an ES module script (as text) in a fresh `node` process against the built package, and
+ * resolves when it exits, or kills it after `killAfterMs`. For behaviour only a whole process
+ * shows: whether it exits before an awaited answer, or whether its event loop still turns.
+ */
+export async function runScript(source: string, killAfterMs = 20_000, env: NodeJS.ProcessEnv = {}): Promise<ScriptResult> {
+  ensureBuilt();
+  const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    child.kill('SIGKILL');
+  }, killAfterMs);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+  clearTimeout(timer);
+  return { code, signal, stdout, stderr, killed };
+}
