@@ -200,7 +200,6 @@ export class RedisAggregator {
         this._running,
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, timeoutMs);
-          timer.unref();
         }),
       ]);
       clearTimeout(timer);

@@ -208,7 +208,6 @@ export class RedisEventPublisher {
       }),
       new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs);
-        timer.unref();
       }),
     ]);
     clearTimeout(timer);

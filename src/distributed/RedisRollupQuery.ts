@@ -191,7 +191,6 @@ export class RedisRollupQuery {
         redis.off('ready', onReady);
         reject(new Error(`Redis not reachable within ${this._timeoutMs} ms (status ${redis.status})`));
       }, this._timeoutMs);
-      timer.unref();
       const onReady = (): void => {
         clearTimeout(timer);
         resolve();

@@ -68,7 +68,6 @@ export async function closeRedis(opened: OpenedRedis, ms: number): Promise<void>
     redis.quit().catch(() => undefined),
     new Promise<void>((resolve) => {
       timer = setTimeout(resolve, ms);
-      timer.unref();
     }),
   ]);
   clearTimeout(timer);

@@ -197,7 +197,6 @@ export class EventBus {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);
-      timer.unref();
     });
     const result = await Promise.race([Promise.all(waits).then(() => true), timeout]);
     clearTimeout(timer);

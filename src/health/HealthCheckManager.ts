@@ -86,6 +86,8 @@ interface Entry {
   /** The checker's own promise, which may outlive a run that timed out. */
   executing: boolean;
   executingSince: number;
+  /** Deadline of the run in flight: unref'd while only the background timer waits for it. */
+  deadline: NodeJS.Timeout | undefined;
   removed: boolean;
 }
 
@@ -124,6 +126,8 @@ export class HealthCheckManager implements IHealthCheck {
   private _snapshotExpires = 0;
   private readonly _groupSnapshots = new Map<string, { report: HealthReport; expires: number }>();
   private _refreshing: Promise<HealthReport> | undefined;
+  /** Bumped on every register and unregister: a run that started before a change is partial. */
+  private _generation = 0;
   private _shutdown: Promise<void> | undefined;
   private readonly _meter: Meter;
   private readonly _gauges: Observable[];
@@ -240,14 +244,16 @@ export class HealthCheckManager implements IHealthCheck {
       inflight: undefined,
       executing: false,
       executingSince: 0,
+      deadline: undefined,
       removed: false,
     };
     this._entries.set(name, entry);
+    this._generation++;
     this._invalidate();
     if (this._background) {
       this.start();
       // A check registered after start is run at once, so readiness does not wait a full interval.
-      void this._run(entry).then(() => this._updateSystem(this._aggregate(this._entries.values())));
+      void this._run(entry, false).then(() => this._updateSystemFromEntries());
     }
     return this;
   }
@@ -258,9 +264,10 @@ export class HealthCheckManager implements IHealthCheck {
     if (entry === undefined) return false;
     entry.removed = true;
     this._entries.delete(name);
+    this._generation++;
     closeQuietly(entry);
     this._invalidate();
-    this._updateSystem(this._aggregate(this._entries.values()));
+    this._updateSystemFromEntries();
     return true;
   }
 
@@ -271,8 +278,8 @@ export class HealthCheckManager implements IHealthCheck {
   async checkComponent(name: string): Promise<CheckReport | undefined> {
     const entry = this._entries.get(name);
     if (entry === undefined) return undefined;
-    const report = await this._run(entry);
-    this._updateSystem(this._aggregate(this._entries.values()));
+    const report = await this._run(entry, true);
+    this._updateSystemFromEntries();
     return report;
   }
 
@@ -294,15 +301,15 @@ export class HealthCheckManager implements IHealthCheck {
         if (cached !== undefined && now < cached.expires) return Promise.resolve(cached.report);
       }
     }
-    return this._collect(group, fresh);
+    return this._collect(group, fresh, true);
   }
 
   /** Starts background runs every interval (idempotent); runs every check once right away. */
   start(): void {
     if (this._timer !== undefined || this._shutdown !== undefined) return;
-    this._timer = setInterval(() => void this.refresh(), this._intervalMs);
+    this._timer = setInterval(() => void this._backgroundRefresh(), this._intervalMs);
     this._timer.unref();
-    if (this._entries.size > 0) void this.refresh();
+    if (this._entries.size > 0) void this._backgroundRefresh();
   }
 
   /** Stops background runs; `checkHealth()` keeps working on demand. */
@@ -313,7 +320,14 @@ export class HealthCheckManager implements IHealthCheck {
 
   /** Runs every check now (what the background timer does); overlapping calls share one run. */
   refresh(): Promise<HealthReport> {
-    this._refreshing ??= this._collect(undefined, true).finally(() => {
+    const running = this._backgroundRefresh();
+    // Someone awaits it now: its deadlines must keep the process alive until the answer.
+    for (const e of this._entries.values()) e.deadline?.ref();
+    return running;
+  }
+
+  private _backgroundRefresh(): Promise<HealthReport> {
+    this._refreshing ??= this._collect(undefined, true, false).finally(() => {
       this._refreshing = undefined;
     });
     return this._refreshing;
@@ -336,7 +350,6 @@ export class HealthCheckManager implements IHealthCheck {
         Promise.allSettled(pending),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, timeoutMs);
-          timer.unref();
         }),
       ]);
       clearTimeout(timer);
@@ -344,7 +357,8 @@ export class HealthCheckManager implements IHealthCheck {
     return this._shutdown;
   }
 
-  private async _collect(group: string | undefined, fresh: boolean): Promise<HealthReport> {
+  private async _collect(group: string | undefined, fresh: boolean, awaited: boolean): Promise<HealthReport> {
+    const generation = this._generation;
     const now = Date.now();
     const members: Entry[] = [];
     for (const e of this._entries.values()) if (group === undefined || e.tags.includes(group)) members.push(e);
@@ -352,9 +366,14 @@ export class HealthCheckManager implements IHealthCheck {
     for (let i = 0; i < members.length; i++) {
       const e = members[i]!;
       const last = e.last;
-      runs[i] = !fresh && last !== undefined && now - last.checkedAt < this._ttl(e) ? last : this._run(e);
+      runs[i] = !fresh && last !== undefined && now - last.checkedAt < this._ttl(e) ? last : this._run(e, awaited);
     }
     const results = await Promise.all(runs);
+    if (this._generation !== generation && this._shutdown === undefined) {
+      // A check was registered or removed while this ran: the answer is partial. Never serve or
+      // cache it; answer again over the current checks (results just taken are fresh and reused).
+      return this._collect(group, false, awaited);
+    }
     const checks: Record<string, CheckReport> = {};
     let expires = Infinity;
     for (const r of results) {
@@ -369,7 +388,7 @@ export class HealthCheckManager implements IHealthCheck {
       this._snapshot = report;
       this._snapshotExpires = expires;
     } else {
-      this._updateSystem(this._aggregate(this._entries.values()));
+      this._updateSystemFromEntries();
       if (this._groupSnapshots.size >= 100) this._groupSnapshots.clear();
       this._groupSnapshots.set(group, { report, expires });
     }
@@ -380,9 +399,12 @@ export class HealthCheckManager implements IHealthCheck {
     return e.cacheTtlMs ?? this._intervalMs;
   }
 
-  private _run(e: Entry): Promise<CheckReport> {
-    if (e.inflight !== undefined) return e.inflight;
-    const run = this._execute(e);
+  private _run(e: Entry, awaited: boolean): Promise<CheckReport> {
+    if (e.inflight !== undefined) {
+      if (awaited) e.deadline?.ref();
+      return e.inflight;
+    }
+    const run = this._execute(e, awaited);
     e.inflight = run;
     void run.finally(() => {
       if (e.inflight === run) e.inflight = undefined;
@@ -390,7 +412,7 @@ export class HealthCheckManager implements IHealthCheck {
     return run;
   }
 
-  private async _execute(e: Entry): Promise<CheckReport> {
+  private async _execute(e: Entry, awaited: boolean): Promise<CheckReport> {
     const started = performance.now();
     let result: HealthCheckResult;
     let timedOut = false;
@@ -422,10 +444,15 @@ export class HealthCheckManager implements IHealthCheck {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
         timer = setTimeout(resolve, e.timeoutMs, TIMED_OUT);
-        timer.unref();
+        // A deadline someone awaits keeps the process alive (a script awaiting checkHealth() on a
+        // hanging check must print its answer, not exit with code 13); one that only the
+        // background refresh waits for must not keep an exiting application up.
+        if (!awaited) timer.unref();
       });
+      e.deadline = timer;
       const outcome = await Promise.race([settled, deadline]);
       clearTimeout(timer);
+      e.deadline = undefined;
       if (outcome === TIMED_OUT) {
         timedOut = true;
         controller.abort(new TimeoutError(`health check "${e.name}"`, e.timeoutMs));
@@ -497,6 +524,15 @@ export class HealthCheckManager implements IHealthCheck {
       if (SEVERITY[status] > SEVERITY[worst]) worst = status;
     }
     return worst;
+  }
+
+  /**
+   * The aggregate over every registered check, once each has a result: before that the system
+   * status stays as it was (undefined at start) rather than reading healthy from a partial set.
+   */
+  private _updateSystemFromEntries(): void {
+    for (const e of this._entries.values()) if (e.last === undefined) return;
+    this._updateSystem(this._aggregate(this._entries.values()));
   }
 
   private _updateSystem(status: HealthStatus): void {

@@ -1,11 +1,14 @@
 import { TimeoutError } from '../errors/MonitoringError.js';
 
-/** @internal Resolves with `work`, or rejects with `TimeoutError` after `ms` (the timer is unref'd). */
+/**
+ * @internal Resolves with `work`, or rejects with `TimeoutError` after `ms`. The timer is not
+ * unref'd: whoever awaits this is waiting for an answer, and an unref'd deadline would let the
+ * process exit (code 13) before it arrives. It is cleared as soon as `work` settles.
+ */
 export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
-    timer.unref();
   });
   try {
     return await Promise.race([work, timeout]);
