@@ -26,7 +26,7 @@ import {
   type SummaryOptions,
 } from './advancedInstruments.js';
 import { CellMetricProducer, SCOPE } from './CellMetricProducer.js';
-import { CounterMetric, GaugeMetric, HistogramMetric } from './handles.js';
+import { CounterMetric, GaugeMetric, HistogramMetric, dropBadIncrement, dropBadValue } from './handles.js';
 import type { IMetricsCollector } from './IMetricsCollector.js';
 import { MetricStore, type Labels, type MetricFamily, type MetricKind, type MetricOptions } from './MetricStore.js';
 import { HistogramSeries, SKETCH_RELATIVE_ACCURACY, ValueSeries, bucketQuantile } from './series.js';
@@ -224,8 +224,8 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
   }
 
   incrementCounter(name: string, labels?: Labels, value = 1): void {
-    if (!(value >= 0) || value === Infinity) {
-      this._store.drop(value < 0 ? 'negative_increment' : 'non_finite', `counter "${name}" got ${value}; counters only go up by finite amounts`);
+    if (typeof value !== 'number' || !(value >= 0) || value === Infinity) {
+      dropBadIncrement(this._store, name, value);
       return;
     }
     const fam = this._store.family(name, 'counter');
@@ -236,7 +236,7 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
   /** Adds a positive or negative delta to an up-down counter (in-flight requests, queue depth). */
   addUpDownCounter(name: string, delta: number, labels?: Labels): void {
     if (!Number.isFinite(delta)) {
-      this._store.drop('non_finite', `up-down counter "${name}" got ${delta}`);
+      dropBadValue(this._store, 'up-down counter', name, delta);
       return;
     }
     const fam = this._store.family(name, 'updowncounter');
@@ -246,7 +246,7 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
 
   recordGauge(name: string, value: number, labels?: Labels): void {
     if (!Number.isFinite(value)) {
-      this._store.drop('non_finite', `gauge "${name}" got ${value}`);
+      dropBadValue(this._store, 'gauge', name, value);
       return;
     }
     const fam = this._store.family(name, 'gauge');
@@ -256,7 +256,7 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
 
   recordHistogram(name: string, value: number, labels?: Labels): void {
     if (!Number.isFinite(value)) {
-      this._store.drop('non_finite', `histogram "${name}" got ${value}`);
+      dropBadValue(this._store, 'histogram', name, value);
       return;
     }
     const fam = this._store.family(name, 'histogram');
@@ -393,8 +393,12 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
   }
 }
 
+/** Label values compare as strings, as the series key does: `{ status: 200 }` matches a stored `'200'` and `200`. */
 function includes(attrs: Attributes, match: Labels): boolean {
-  for (const k of Object.keys(match)) if (attrs[k] !== String(match[k])) return false;
+  for (const k of Object.keys(match)) {
+    const v = attrs[k];
+    if (v === undefined || String(v) !== String(match[k])) return false;
+  }
   return true;
 }
 

@@ -56,6 +56,19 @@ export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([0, 5, 10, 25, 5
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:.]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_.]*$/;
 const MAX_METRICS = 10_000;
+/** Longest label value, in UTF-16 code units; a record with a longer one is dropped and counted. */
+export const MAX_LABEL_VALUE_LENGTH = 2048;
+/** Longest label name. */
+export const MAX_LABEL_NAME_LENGTH = 256;
+
+/**
+ * One label's part of a series key. The value is JSON-quoted, so no value (whatever control
+ * characters it holds) can end early and make two different label sets share a key; numbers,
+ * booleans and strings compare by their text (`200` and `'200'` are one series).
+ */
+function seriesKeyPart(name: string, value: string | number | boolean): string {
+  return name + '=' + JSON.stringify(String(value)) + ',';
+}
 /** The self-metric counting what was dropped, by reason. */
 export const DROPPED_METRIC = 'service_infrastructure_records_dropped_total';
 
@@ -121,7 +134,7 @@ export abstract class SeriesIndex<S> {
    */
   find(labels: Labels | undefined): S | undefined {
     let key = '';
-    if (labels !== undefined) for (const n of Object.keys(labels).sort()) key += n + '\u0000' + String(labels[n]) + '\u0001';
+    if (labels !== undefined) for (const n of Object.keys(labels).sort()) key += seriesKeyPart(n, labels[n]!);
     return this.canonical.get(key);
   }
 
@@ -135,8 +148,8 @@ export abstract class SeriesIndex<S> {
       // semantic conventions say); the canonical key compares them as strings.
       const attrs: Record<string, string | number | boolean> = {};
       for (const n of names) {
-        if (!LABEL_NAME.test(n) || n.startsWith('__')) {
-          store.drop('invalid_label', `metric "${this.name}" label name ${JSON.stringify(n)} is not a valid Prometheus label name`);
+        if (n.length > MAX_LABEL_NAME_LENGTH || !LABEL_NAME.test(n) || n.startsWith('__')) {
+          store.drop('invalid_label', `metric "${this.name}" label name ${JSON.stringify(n.length > 60 ? `${n.slice(0, 60)}…` : n)} is not a valid Prometheus label name of at most ${MAX_LABEL_NAME_LENGTH} characters`);
           return null;
         }
         const v = labels[n];
@@ -144,8 +157,14 @@ export abstract class SeriesIndex<S> {
           store.drop('invalid_label', `metric "${this.name}" label "${n}" has a ${typeof v} value`);
           return null;
         }
+        if (typeof v === 'string' && v.length > MAX_LABEL_VALUE_LENGTH) {
+          // A 1 MB value would be kept per series and in the lookup trie, and sent on every scrape
+          // and export: the record is dropped and counted, never stored.
+          store.drop('label_value_too_long', `metric "${this.name}" label "${n}" has a value of ${v.length} characters (at most ${MAX_LABEL_VALUE_LENGTH})`);
+          return null;
+        }
         attrs[n] = v;
-        canonicalKey += n + '\u0000' + String(v) + '\u0001';
+        canonicalKey += seriesKeyPart(n, v);
       }
       attributes = Object.freeze(attrs);
     }

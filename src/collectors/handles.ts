@@ -31,14 +31,14 @@ export class BoundCounter {
     private readonly _name: string,
   ) {}
 
-  /** Adds a finite, non-negative amount (default 1); anything else is dropped and counted. */
+  /** Adds a finite, non-negative number (default 1); anything else is dropped and counted. */
   add(value = 1): void {
-    if (value >= 0 && value !== Infinity) {
+    if (typeof value === 'number' && value >= 0 && value !== Infinity) {
       const s = this.series;
       s.value += value;
       s.updates++;
     } else {
-      this._store.drop(value < 0 ? 'negative_increment' : 'non_finite', `counter "${this._name}" got ${value}; counters only go up by finite amounts`);
+      dropBadIncrement(this._store, this._name, value);
     }
   }
 
@@ -64,20 +64,20 @@ export class BoundGauge {
   ) {}
 
   set(value: number): void {
-    if (value - value === 0) {
+    if (typeof value === 'number' && value - value === 0) {
       const s = this.series;
       s.value = value;
       s.updates++;
-    } else this._store.drop('non_finite', `gauge "${this._name}" got ${value}`);
+    } else dropBadValue(this._store, 'gauge', this._name, value);
   }
 
   /** Adds a finite delta (either sign): in-flight requests, queue depth. */
   add(delta: number): void {
-    if (delta - delta === 0) {
+    if (typeof delta === 'number' && delta - delta === 0) {
       const s = this.series;
       s.value += delta;
       s.updates++;
-    } else this._store.drop('non_finite', `gauge "${this._name}" got ${delta}`);
+    } else dropBadValue(this._store, 'gauge', this._name, delta);
   }
 
   get value(): number {
@@ -103,9 +103,10 @@ export class BoundHistogram {
   ) {}
 
   record(value: number): void {
-    // v - v is 0 for finite numbers and NaN for NaN and ±Infinity: one check for both.
-    if (value - value === 0) this.series.record(value);
-    else this._store.drop('non_finite', `histogram "${this._name}" got ${value}`);
+    // v - v is 0 for finite numbers and NaN for NaN and ±Infinity: one check for both. The typeof
+    // check keeps strings out ('5' - '5' is 0 too, and '5' + 1 is '51').
+    if (typeof value === 'number' && value - value === 0) this.series.record(value);
+    else dropBadValue(this._store, 'histogram', this._name, value);
   }
 }
 
@@ -131,8 +132,8 @@ export class CounterMetric {
   }
 
   add(value = 1, labels?: Labels): void {
-    if (value >= 0 && value !== Infinity) (this._family.get(labels) as ValueSeries | null)?.add(value);
-    else this._store.drop(value < 0 ? 'negative_increment' : 'non_finite', `counter "${this._family.name}" got ${value}; counters only go up by finite amounts`);
+    if (typeof value === 'number' && value >= 0 && value !== Infinity) (this._family.get(labels) as ValueSeries | null)?.add(value);
+    else dropBadIncrement(this._store, this._family.name, value);
   }
 
   bind(labels?: Labels): BoundCounter {
@@ -153,13 +154,13 @@ export class GaugeMetric {
   }
 
   set(value: number, labels?: Labels): void {
-    if (value - value === 0) (this._family.get(labels) as ValueSeries | null)?.set(value);
-    else this._store.drop('non_finite', `gauge "${this._family.name}" got ${value}`);
+    if (typeof value === 'number' && value - value === 0) (this._family.get(labels) as ValueSeries | null)?.set(value);
+    else dropBadValue(this._store, 'gauge', this._family.name, value);
   }
 
   add(delta: number, labels?: Labels): void {
-    if (delta - delta === 0) (this._family.get(labels) as ValueSeries | null)?.add(delta);
-    else this._store.drop('non_finite', `gauge "${this._family.name}" got ${delta}`);
+    if (typeof delta === 'number' && delta - delta === 0) (this._family.get(labels) as ValueSeries | null)?.add(delta);
+    else dropBadValue(this._store, 'gauge', this._family.name, delta);
   }
 
   bind(labels?: Labels): BoundGauge {
@@ -185,11 +186,37 @@ export class HistogramMetric {
   }
 
   record(value: number, labels?: Labels): void {
-    if (value - value === 0) (this._family.get(labels) as HistogramSeries | null)?.record(value);
-    else this._store.drop('non_finite', `histogram "${this._family.name}" got ${value}`);
+    if (typeof value === 'number' && value - value === 0) (this._family.get(labels) as HistogramSeries | null)?.record(value);
+    else dropBadValue(this._store, 'histogram', this._family.name, value);
   }
 
   bind(labels?: Labels): BoundHistogram {
     return new BoundHistogram(bindSeries(this._family, labels) as HistogramSeries, this._store, this._family.name);
   }
+}
+
+/**
+ * @internal Counts a value that is not a finite number: `not_a_number` for strings, bigints,
+ * objects and the like (a string would otherwise concatenate: '5' + 1 is '51'), `non_finite` for
+ * NaN and ±Infinity.
+ */
+export function dropBadValue(store: MetricStore, kind: string, name: string, value: unknown): void {
+  if (typeof value !== 'number') store.drop('not_a_number', `${kind} "${name}" got a ${typeof value} (${describeValue(value)}); only finite numbers are recorded`);
+  else store.drop('non_finite', `${kind} "${name}" got ${value}`);
+}
+
+/** @internal Like `dropBadValue`, for counter increments (which must also be >= 0). */
+export function dropBadIncrement(store: MetricStore, name: string, value: unknown): void {
+  if (typeof value === 'number' && value < 0) store.drop('negative_increment', `counter "${name}" got ${value}; counters only go up by finite amounts`);
+  else dropBadValue(store, 'counter', name, value);
+}
+
+function describeValue(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'bigint' ? `${value}n` : String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

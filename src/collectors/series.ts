@@ -123,9 +123,21 @@ export class HistogramSeries {
     if (this.count === 0) return NaN;
     if (q <= 0) return this.min;
     if (q >= 1) return this.max;
-    if (this.sketch !== null) return clamp(this.sketch.getValueAtQuantile(q), this.min, this.max);
+    if (this.sketch !== null) return clamp(this.sketch.getValueAtQuantile(nearestRankQ(q, this.sketch.count)), this.min, this.max);
     return clamp(bucketQuantile(q, this.boundaries, this.counts, this.count), this.min, this.max);
   }
+}
+
+/**
+ * @internal The quantile to ask DDSketch for so that it answers by the nearest-rank rule, as the
+ * coordinators' exact percentiles do. DDSketch ranks by `q * (n - 1)` and returns the first value
+ * whose cumulative count exceeds it: for {45.2, 100} its p99 is 45.2 (rank 0.99 falls in the first
+ * value). Nearest rank takes the ceil(q * n)-th value, 100 here; asking for rank r + 0.5 picks it.
+ */
+export function nearestRankQ(q: number, count: number): number {
+  if (count <= 1) return q;
+  const rank = Math.max(0, Math.ceil(q * count - 1e-9) - 1);
+  return Math.min(1, (rank + 0.5) / (count - 1));
 }
 
 function clamp(v: number, lo: number, hi: number): number {

@@ -98,10 +98,24 @@ const attrs: EnvReader = (env, name) => {
   for (const pair of raw.split(',')) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new ConfigurationError(name, raw, 'comma-separated key=value pairs');
-    out[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
+    const key = decodePart(name, raw, pair.slice(0, eq).trim());
+    if (key === '') throw new ConfigurationError(name, raw, 'comma-separated key=value pairs with non-empty keys');
+    out[key] = decodePart(name, raw, pair.slice(eq + 1).trim());
   }
   return out;
 };
+
+/** Percent-decodes one key or value; a malformed escape (`%ZZ`) names the variable instead of a bare URIError. */
+function decodePart(name: string, raw: string, part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new ConfigurationError(name, raw, `comma-separated key=value pairs, percent-encoded where needed (${JSON.stringify(part)} has a malformed % escape)`);
+  }
+}
+
+/** Shortest accepted `healthCheckInterval`, in seconds: a smaller one would run every check in a busy loop. */
+export const MIN_HEALTH_CHECK_INTERVAL_SECONDS = 1;
 
 const ENV: readonly Spec[] = [
   ['mode', 'MONITORING_MODE', mode],
@@ -188,6 +202,9 @@ export class MonitoringSettings implements Readonly<MonitoringSettingsOptions> {
   }
 }
 
+/** Longest interval a Node timer can hold, in whole seconds. */
+const MAX_INTERVAL_SECONDS = 2_147_483;
+
 function validate(s: MonitoringSettingsOptions, name: (key: string) => string): void {
   const int = (key: keyof MonitoringSettingsOptions, min: number, max = Number.MAX_SAFE_INTEGER): void => {
     const v = s[key];
@@ -199,8 +216,8 @@ function validate(s: MonitoringSettingsOptions, name: (key: string) => string): 
   if (typeof s.enableDetailedMetrics !== 'boolean') throw new ConfigurationError(name('enableDetailedMetrics'), s.enableDetailedMetrics, 'a boolean');
   if (typeof s.strict !== 'boolean') throw new ConfigurationError(name('strict'), s.strict, 'a boolean');
   int('maxSnapshots', 1, 10_000_000);
-  if (typeof s.healthCheckInterval !== 'number' || !(s.healthCheckInterval > 0) || !Number.isFinite(s.healthCheckInterval)) {
-    throw new ConfigurationError(name('healthCheckInterval'), s.healthCheckInterval, 'a positive number of seconds');
+  if (typeof s.healthCheckInterval !== 'number' || !(s.healthCheckInterval >= MIN_HEALTH_CHECK_INTERVAL_SECONDS) || s.healthCheckInterval > MAX_INTERVAL_SECONDS) {
+    throw new ConfigurationError(name('healthCheckInterval'), s.healthCheckInterval, `a number of seconds from ${MIN_HEALTH_CHECK_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS}`);
   }
   if (typeof s.serviceName !== 'string' || s.serviceName.trim() === '') throw new ConfigurationError(name('serviceName'), s.serviceName, 'a non-empty string');
   if (typeof s.resourceAttributes !== 'object' || s.resourceAttributes === null) {

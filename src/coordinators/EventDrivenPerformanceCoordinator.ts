@@ -1,3 +1,4 @@
+import { redactSecrets } from '../internal/redact.js';
 import { context, trace, type Attributes } from '@opentelemetry/api';
 import { MonitoringMode } from '../config/MonitoringMode.js';
 import { EventBus } from '../events/EventBus.js';
@@ -55,7 +56,7 @@ export class EventDrivenPerformanceCoordinator extends DirectPerformanceCoordina
       name: phase.name,
       durationMs,
       status: error === undefined ? 'ok' : 'error',
-      error: error === undefined ? undefined : error instanceof Error ? error.message : String(error),
+      error: error === undefined ? undefined : redactSecrets(error instanceof Error ? error.message : String(error)),
       traceId: phase.traceId,
       spanId: phase.spanId,
       attributes: this._detailed && attributes !== undefined ? attributes : NO_ATTRIBUTES,

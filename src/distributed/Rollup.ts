@@ -1,5 +1,5 @@
 import { DDSketch } from '@datadog/sketches-js';
-import { SKETCH_RELATIVE_ACCURACY } from '../collectors/series.js';
+import { nearestRankQ, SKETCH_RELATIVE_ACCURACY } from '../collectors/series.js';
 
 /**
  * Relative error of the rollup percentiles: DDSketch with 1% relative accuracy, so a reported
@@ -133,7 +133,7 @@ export function rollupQuantile(r: RollupState, q: number): number {
   for (const [k, c] of r.negative) sketch.negativeStore.add(k, c);
   sketch.zeroCount = r.zero;
   sketch.count = r.zero + sketch.store.count + sketch.negativeStore.count;
-  const v = sketch.getValueAtQuantile(q);
+  const v = sketch.getValueAtQuantile(nearestRankQ(q, sketch.count));
   return v < r.min ? r.min : v > r.max ? r.max : v;
 }
 

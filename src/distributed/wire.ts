@@ -1,3 +1,4 @@
+import { redactEvent } from '../internal/redact.js';
 import type { MonitoringEvent } from '../events/types.js';
 
 /**
@@ -62,7 +63,7 @@ const MAX_NAME = 256;
  */
 export function encodeEvent(event: MonitoringEvent, service: string, instance: string, id: string): string | undefined {
   try {
-    return JSON.stringify({ id, service, instance, event });
+    return JSON.stringify({ id, service, instance, event: redactEvent(event) });
   } catch {
     return undefined;
   }

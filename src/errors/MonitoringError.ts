@@ -1,3 +1,5 @@
+import { redactSecrets } from '../internal/redact.js';
+
 /**
  * Base class of every error the SDK throws. Each subclass carries a stable `code` that the README
  * lists, so callers can branch on it without matching message text.
@@ -22,7 +24,8 @@ export class ConfigurationError extends MonitoringError {
   readonly value: unknown;
 
   constructor(option: string, value: unknown, expected: string) {
-    super('SI_ERR_CONFIG', `Invalid ${option}: ${describe(value)} (expected ${expected})`);
+    // A DSN or URL with a password in a bad option must not put the password in logs.
+    super('SI_ERR_CONFIG', `Invalid ${option}: ${redactSecrets(describe(value))} (expected ${expected})`);
     this.option = option;
     this.value = value;
   }
@@ -72,9 +75,15 @@ export class TimeoutError extends MonitoringError {
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
+  // JSON would show Infinity and NaN as null: `Number('1e309')` must read as Infinity.
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
   try {
-    return JSON.stringify(value) ?? String(value);
+    const text = JSON.stringify(value, (_k, v: unknown) =>
+      typeof v === 'number' && !Number.isFinite(v) ? String(v) : typeof v === 'bigint' ? `${v}n` : v,
+    );
+    return text ?? String(value);
   } catch {
     return String(value);
   }

@@ -1,8 +1,9 @@
 import { metrics, type Attributes, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
-import type { MonitoringSettings } from '../config/MonitoringSettings.js';
+import { MIN_HEALTH_CHECK_INTERVAL_SECONDS, type MonitoringSettings } from '../config/MonitoringSettings.js';
 import { ConfigurationError, TimeoutError } from '../errors/MonitoringError.js';
 import type { EventBus } from '../events/EventBus.js';
 import type { HealthStatus } from '../events/types.js';
+import { redactDeep, redactSecrets } from '../internal/redact.js';
 import { reportOnce } from '../internal/report.js';
 import { failure, normalize } from './result.js';
 import type { IHealthCheck } from './IHealthCheck.js';
@@ -135,8 +136,12 @@ export class HealthCheckManager implements IHealthCheck {
 
   constructor(options: HealthCheckManagerOptions = {}) {
     const interval = options.intervalSeconds ?? options.settings?.healthCheckInterval ?? 30;
-    if (typeof interval !== 'number' || !(interval > 0) || interval * 1000 > MAX_TIMER_MS) {
-      throw new ConfigurationError(options.intervalSeconds !== undefined ? 'intervalSeconds' : 'healthCheckInterval', interval, 'a positive number of seconds');
+    if (typeof interval !== 'number' || !(interval >= MIN_HEALTH_CHECK_INTERVAL_SECONDS) || interval * 1000 > MAX_TIMER_MS) {
+      throw new ConfigurationError(
+        options.intervalSeconds !== undefined ? 'intervalSeconds' : 'healthCheckInterval',
+        interval,
+        `a number of seconds from ${MIN_HEALTH_CHECK_INTERVAL_SECONDS} to ${Math.floor(MAX_TIMER_MS / 1000)}`,
+      );
     }
     this._intervalMs = interval * 1000;
     this._defaultTimeoutMs = checkTimeout('defaultTimeoutMs', options.defaultTimeoutMs ?? 5000);
@@ -475,10 +480,12 @@ export class HealthCheckManager implements IHealthCheck {
       critical: e.critical,
       tags: e.tags,
       description: e.description,
-      reason: result.reason,
+      // Reasons and details leave the process (events, /health with details, Redis, logs): a
+      // checker's "ECONNREFUSED postgres://app:pw@db" must not carry the password along.
+      reason: typeof result.reason === 'string' ? redactSecrets(result.reason) : result.reason,
       observedValue: result.observedValue,
       observedUnit: result.observedUnit,
-      details: result.details ?? NO_DETAILS,
+      details: result.details === undefined ? NO_DETAILS : redactDeep(result.details),
       durationMs,
       checkedAt: now,
       lastSuccess: failed ? previous?.lastSuccess : now,

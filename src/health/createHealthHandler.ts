@@ -1,3 +1,4 @@
+import { redactDeep, redactSecrets } from '../internal/redact.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import type { HealthStatus } from '../events/types.js';
@@ -113,7 +114,14 @@ export function createHealthHandler(manager: Pick<HealthCheckManager, 'checkHeal
       send(res, req, 405, { status: 'fail', output: 'method not allowed' }, 'application/json');
       return;
     }
-    const sub = path === base ? '' : decodeURIComponent(path.slice(base.length + 1));
+    let sub: string;
+    try {
+      sub = path === base ? '' : decodeURIComponent(path.slice(base.length + 1));
+    } catch {
+      // A malformed escape (/health/%E0%A4%A) is the client's mistake, not the service's health.
+      send(res, req, 400, { status: 'fail', output: 'malformed percent-encoding in the path' }, 'application/json');
+      return;
+    }
     let report: HealthReport;
     if (sub === '') report = await manager.checkHealth();
     else if (sub === 'live') report = manager.hasGroup(live) ? await manager.checkHealth({ group: live }) : EMPTY_PASS;
@@ -162,12 +170,12 @@ function entryOf(c: CheckReport): HealthCheckEntry {
     durationMs: Math.round(c.durationMs * 1000) / 1000,
     consecutiveFailures: c.consecutiveFailures,
   };
-  if (c.reason !== undefined) e.output = c.reason;
+  if (c.reason !== undefined) e.output = redactSecrets(String(c.reason));
   if (c.observedValue !== undefined) e.observedValue = c.observedValue;
   if (c.observedUnit !== undefined) e.observedUnit = c.observedUnit;
   if (c.lastSuccess !== undefined) e.lastSuccess = new Date(c.lastSuccess).toISOString();
   if (c.timedOut) e.timedOut = true;
-  if (Object.keys(c.details).length > 0) e.details = c.details;
+  if (Object.keys(c.details).length > 0) e.details = redactDeep(c.details);
   return e;
 }
 

@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import { redactSecrets } from './redact.js';
 
 const reported = new Set<string>();
 
@@ -11,7 +12,7 @@ export function reportOnce(key: string, message: string): void {
   if (reported.has(key)) return;
   if (reported.size >= 10_000) return;
   reported.add(key);
-  diag.warn(`[service-infrastructure] ${message}`);
+  diag.warn(`[service-infrastructure] ${redactSecrets(message)}`);
 }
 
 /** @internal test helper: forget what was reported. */

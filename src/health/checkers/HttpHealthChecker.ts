@@ -38,10 +38,22 @@ export class HttpHealthChecker implements HealthChecker {
       throw new ConfigurationError('url', url, 'an absolute http(s) URL');
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigurationError('url', url, 'an absolute http(s) URL');
+    // Credentials in the URL go in an Authorization header (fetch refuses URLs that carry them),
+    // and the URL shown in reasons and details is the one without them.
+    let auth: string | undefined;
+    if (parsed.username !== '' || parsed.password !== '') {
+      auth = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
+      parsed.username = '';
+      parsed.password = '';
+    }
     this._url = parsed.href;
     this._method = options.method ?? 'GET';
     if (this._method !== 'GET' && this._method !== 'HEAD') throw new ConfigurationError('method', options.method, 'GET or HEAD');
-    this._headers = { accept: 'application/health+json, application/json;q=0.9, */*;q=0.1', ...options.headers };
+    this._headers = {
+      accept: 'application/health+json, application/json;q=0.9, */*;q=0.1',
+      ...(auth !== undefined ? { authorization: auth } : {}),
+      ...options.headers,
+    };
     if (options.expectStatus !== undefined && typeof options.expectStatus !== 'function') throw new ConfigurationError('expectStatus', options.expectStatus, 'a function');
     this._expect = options.expectStatus ?? ((s) => s >= 200 && s < 400);
     this._latency = checkThresholds('latencyMs', options.latencyMs ?? { degraded: 1000 }, 'higher-is-worse');
