@@ -192,6 +192,8 @@ export {
   HTTP_SERVER_ACTIVE_METRIC,
   HTTP_SERVER_DURATION_METRIC,
   HttpServerInstrumentation,
+  DEFAULT_IGNORED_PATHS,
+  setHttpRoute,
 } from './instrumentation/HttpServerInstrumentation.js';
 export type { HttpServerInstrumentationOptions } from './instrumentation/HttpServerInstrumentation.js';
 export {

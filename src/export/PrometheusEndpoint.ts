@@ -6,6 +6,7 @@ import { setImmediate as yieldLoop } from 'node:timers/promises';
 import type { CollectionResult, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { MetricStore } from '../collectors/MetricStore.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
+import { markOwnServer } from '../internal/ownServers.js';
 import { reportOnce } from '../internal/report.js';
 import { withTimeout } from '../internal/timeout.js';
 import {
@@ -175,6 +176,7 @@ export class PrometheusEndpoint {
       // A stalled scraper must not hold a socket forever.
       server.requestTimeout = 30_000;
       server.keepAliveTimeout = 5_000;
+      markOwnServer(server);
       this._server = server;
       server.once('error', reject);
       server.listen(this.port, this.host, () => {

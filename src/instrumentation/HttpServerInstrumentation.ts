@@ -11,18 +11,21 @@ import {
   trace,
   TraceFlags,
   isSpanContextValid,
+  type Attributes,
   type Context,
   type Span,
   type SpanContext,
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
+import { RPCType, getRPCMetadata, setRPCMetadata, suppressTracing, type RPCMetadata } from '@opentelemetry/core';
 import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import type { MemoryCollector } from '../collectors/MemoryCollector.js';
 import { samplerShape } from '../tracing/createSampler.js';
 import type { MetricFamily } from '../collectors/MetricStore.js';
 import type { HistogramSeries, ValueSeries } from '../collectors/series.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
+import { isOwnServer } from '../internal/ownServers.js';
 import { reportOnce } from '../internal/report.js';
 
 /** Histogram of server request durations in seconds (OTel semantic conventions, stable). */
@@ -58,7 +61,31 @@ export interface HttpServerInstrumentationOptions {
    * over OTLP; without it in-memory percentiles are interpolated within those buckets.
    */
   sketch?: boolean;
+  /**
+   * Request paths that record nothing (no span, no metrics): Prometheus scrapes and health
+   * probes would otherwise dominate RED metrics and traces. Exact paths, or a prefix ending in
+   * `/*` (`/health/*` matches `/health/live`). The query string is ignored. Default
+   * {@link DEFAULT_IGNORED_PATHS}; `[]` records everything. Requests to this SDK's own servers
+   * (`PrometheusEndpoint.listen()`) are never recorded, whatever their path.
+   */
+  ignorePaths?: readonly string[];
+  /**
+   * At most this many distinct `http.route` values (over all methods); a request whose route
+   * would be one more is recorded without the label, and the overflow is reported once. Routes
+   * come from the framework's route table (templates such as `/checkout/:id`), so this only
+   * trips when something feeds raw paths to {@link setHttpRoute}. Default 1000.
+   */
+  maxRoutes?: number;
 }
+
+/**
+ * Paths not recorded by default: the Prometheus scrape and the usual health / readiness probes
+ * (Kubernetes' `livez`/`readyz`/`healthz`, this SDK's `/health`, `/health/live`, `/health/ready`).
+ */
+export const DEFAULT_IGNORED_PATHS: readonly string[] = Object.freeze(['/metrics', '/health', '/health/*', '/healthz', '/livez', '/readyz', '/ready', '/live', '/ping']);
+
+/** Route templates longer than this are not used as `http.route` (a template is short; a raw path may not be). */
+const MAX_ROUTE_LENGTH = 256;
 
 // Methods the semantic conventions name; anything else is reported as `_OTHER`, which also
 // bounds the label's cardinality against clients sending made-up methods.
@@ -71,13 +98,23 @@ const MAX_STATUS = 600;
 // response would cost ~0.2 µs a request. The array holds one request at a time unless the client
 // pipelines. Nothing is added to the request or response objects.
 
-/** @internal The series of one request method, resolved once: a request does one Map lookup. */
-class MethodSeries {
+/** @internal The duration series of one method (and route, when known), resolved once. */
+class RouteSeries {
   /** Duration series by status code, so finishing a request allocates no label object or key. */
   readonly byStatus = new Array<HistogramSeries | null | undefined>(MAX_STATUS);
   aborted: HistogramSeries | null | undefined = undefined;
+  constructor(readonly route: string | undefined) {}
+}
+
+/** @internal The series of one request method and scheme, resolved once: a request does one Map lookup. */
+class MethodSeries {
+  /** Requests no route was found for (404s, plain node:http servers). */
+  readonly unrouted = new RouteSeries(undefined);
+  /** By route template; bounded by `maxRoutes` over the instance. */
+  readonly routes = new Map<string, RouteSeries>();
   constructor(
     readonly method: string,
+    readonly scheme: string,
     readonly active: ValueSeries | null,
   ) {}
 }
@@ -85,8 +122,13 @@ class MethodSeries {
 /** @internal */
 class RequestState {
   span: Span | undefined = undefined;
+  /** Set by the framework hooks (Fastify's channel, `setHttpRoute`); Express is read at the end. */
+  route: string | undefined = undefined;
+  /** The RPC metadata OTel's framework instrumentations (express, koa, hapi, ...) write the route into. */
+  rpc: RPCMetadata | undefined = undefined;
   done = false;
   constructor(
+    readonly request: IncomingMessage,
     readonly response: ServerResponse,
     readonly series: MethodSeries,
     readonly start: number,
@@ -104,9 +146,40 @@ interface ChannelMessage {
 
 const START_CHANNEL = 'http.server.request.start';
 const FINISH_CHANNEL = 'http.server.response.finish';
+/** Fastify 5 publishes each matched route here (`route.url` is the template) before its handler. */
+const FASTIFY_HANDLER_CHANNEL = 'tracing:fastify.request.handler:start';
+
+interface FastifyHandlerMessage {
+  request?: { raw?: IncomingMessage };
+  reply?: { raw?: ServerResponse };
+  route?: { url?: unknown };
+}
 
 /** Servers whose `emit` was wrapped, so a handler runs inside its request's span context. */
 const wrappedServers = new WeakSet<Server>();
+/** Enabled instances, for {@link setHttpRoute}. */
+const enabledInstances = new Set<HttpServerInstrumentation>();
+/** The context an ignored request's handler runs in: nothing it calls is traced either. */
+const SUPPRESSED_CONTEXT = suppressTracing(ROOT_CONTEXT);
+
+/**
+ * Sets the `http.route` of the request being served, for frameworks whose route is not found
+ * by itself (Express 5 and Fastify 5 are; so is any framework OTel's instrumentation for it sets
+ * the route for, on traced requests). Pass the route template, never the raw path: `/users/:id`,
+ * not `/users/42`; a raw path would make one series per user. Routes longer than 256 characters
+ * are ignored, and at most `maxRoutes` distinct ones are kept. Does nothing when no
+ * `HttpServerInstrumentation` is enabled.
+ *
+ * @example
+ * // Koa with @koa/router
+ * app.use(async (ctx, next) => { await next(); if (ctx._matchedRoute) setHttpRoute(ctx.req, String(ctx._matchedRoute)); });
+ * // Hapi
+ * server.ext('onPreHandler', (request, h) => { setHttpRoute(request.raw.req, request.route.path); return h.continue; });
+ */
+export function setHttpRoute(request: IncomingMessage, route: string): void {
+  if (typeof route !== 'string' || route.length === 0 || route.length > MAX_ROUTE_LENGTH) return;
+  for (const inst of enabledInstances) inst._setRoute(request, undefined, route);
+}
 
 /**
  * RED metrics (and optionally a SERVER span) for every `node:http` / `node:https` server in the
@@ -142,6 +215,13 @@ export class HttpServerInstrumentation {
   private readonly _activeFamily: MetricFamily;
   /** Known request methods (as sent) and `_OTHER` to their series; anything else maps to `_OTHER`. */
   private readonly _methods = new Map<string, MethodSeries>();
+  /** The same for requests over TLS (`url.scheme` is `https`). */
+  private readonly _tlsMethods = new Map<string, MethodSeries>();
+  /** Ignored paths: exact, and prefixes (from entries ending in `/*`, kept with their slash). */
+  private readonly _ignoreExact: ReadonlySet<string>;
+  private readonly _ignorePrefixes: readonly string[];
+  private readonly _maxRoutes: number;
+  private _routeCount = 0;
   private readonly _parentBased: boolean;
   /** The propagator's header names, read on the first request (the propagator is set by then). */
   private _fields: readonly string[] | undefined;
@@ -149,6 +229,7 @@ export class HttpServerInstrumentation {
   private _enabled = false;
   private readonly _onStart: (message: unknown) => void;
   private readonly _onFinish: (message: unknown) => void;
+  private readonly _onFastifyHandler: (message: unknown) => void;
   /** 'close' listener shared by all sockets of this instance (reads the socket as `this`). */
   private readonly _onSocketClose: (this: TrackedSocket) => void;
   private readonly _key = Symbol('si.http.inflight');
@@ -162,6 +243,15 @@ export class HttpServerInstrumentation {
     const shape = options.sampler !== undefined ? samplerShape(options.sampler) : undefined;
     this._parentBased = shape?.parentBased ?? false;
     this._wouldSampleRoot = shape?.wouldSampleRoot;
+    const ignore = options.ignorePaths ?? DEFAULT_IGNORED_PATHS;
+    if (!Array.isArray(ignore) || ignore.some((p) => typeof p !== 'string' || !p.startsWith('/'))) {
+      throw new ConfigurationError('ignorePaths', ignore, 'an array of paths starting with /, e.g. ["/metrics", "/health/*"]');
+    }
+    this._ignoreExact = new Set(ignore.filter((p) => !p.endsWith('/*')));
+    this._ignorePrefixes = ignore.filter((p) => p.endsWith('/*')).map((p) => p.slice(0, -1));
+    const maxRoutes = options.maxRoutes ?? 1000;
+    if (!Number.isInteger(maxRoutes) || maxRoutes < 0) throw new ConfigurationError('maxRoutes', maxRoutes, 'an integer >= 0');
+    this._maxRoutes = maxRoutes;
     const store = this._collector.store;
     this._durationFamily = store.declare(HTTP_SERVER_DURATION_METRIC, 'histogram', {
       description: 'Duration of HTTP server requests.',
@@ -176,6 +266,12 @@ export class HttpServerInstrumentation {
     // Bound once here, so subscribing and unsubscribing use the same function objects.
     this._onStart = (message) => this._start(message as ChannelMessage);
     this._onFinish = (message) => this._finished(message as ChannelMessage);
+    this._onFastifyHandler = (message) => {
+      const m = message as FastifyHandlerMessage;
+      const req = m.request?.raw;
+      const url = m.route?.url;
+      if (req !== undefined && typeof url === 'string') this._setRoute(req, m.reply?.raw, url);
+    };
     const key = this._key;
     const owner = this;
     this._onSocketClose = function onSocketClose(this: TrackedSocket): void {
@@ -204,6 +300,8 @@ export class HttpServerInstrumentation {
     this._enabled = true;
     diagnosticsChannel.subscribe(START_CHANNEL, this._onStart);
     diagnosticsChannel.subscribe(FINISH_CHANNEL, this._onFinish);
+    diagnosticsChannel.subscribe(FASTIFY_HANDLER_CHANNEL, this._onFastifyHandler);
+    enabledInstances.add(this);
     return this;
   }
 
@@ -213,16 +311,48 @@ export class HttpServerInstrumentation {
     this._enabled = false;
     diagnosticsChannel.unsubscribe(START_CHANNEL, this._onStart);
     diagnosticsChannel.unsubscribe(FINISH_CHANNEL, this._onFinish);
+    diagnosticsChannel.unsubscribe(FASTIFY_HANDLER_CHANNEL, this._onFastifyHandler);
+    enabledInstances.delete(this);
+  }
+
+  /** @internal Sets the route of the open request `req` (answered by `res`, when known). */
+  _setRoute(req: IncomingMessage, res: ServerResponse | undefined, route: string): void {
+    const open = (req.socket as TrackedSocket | null)?.[this._key];
+    if (open === undefined) return;
+    for (let i = 0; i < open.length; i++) {
+      const state = open[i]!;
+      if (state.request === req || state.response === res) {
+        state.route = route;
+        return;
+      }
+    }
+  }
+
+  /** Whether `url` (path and query) is one of the ignored paths. */
+  private _ignored(url: string | undefined): boolean {
+    if (url === undefined) return false;
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (this._ignoreExact.has(path)) return true;
+    const prefixes = this._ignorePrefixes;
+    for (let i = 0; i < prefixes.length; i++) if (path.startsWith(prefixes[i]!)) return true;
+    return false;
   }
 
   private _start(message: ChannelMessage): void {
     try {
       const req = message.request;
       const res = message.response;
+      if (isOwnServer(message.server) || this._ignored(req.url)) {
+        // A scrape or a probe: not recorded, and whatever its handler calls is not traced either.
+        if (this._tracer !== undefined) runIn(res, message.server, SUPPRESSED_CONTEXT);
+        return;
+      }
       const socket = (message.socket ?? req.socket) as TrackedSocket | null;
-      const series = this._methodSeries(req.method);
+      const tls = (socket as { encrypted?: boolean } | null)?.encrypted === true;
+      const series = this._methodSeries(req.method, tls);
       const now = performance.now();
-      const state = new RequestState(res, series, now);
+      const state = new RequestState(req, res, series, now);
       if (socket !== null) {
         let open = socket[this._key];
         if (open === undefined) {
@@ -250,19 +380,15 @@ export class HttpServerInstrumentation {
       }
       const span = this._tracer.startSpan(
         method === '_OTHER' ? 'HTTP' : method,
-        {
-          kind: SpanKind.SERVER,
-          attributes: {
-            'http.request.method': method,
-            'url.path': urlPath(req.url),
-            'url.scheme': (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
-            'network.protocol.version': req.httpVersion,
-          },
-        },
+        { kind: SpanKind.SERVER, attributes: serverSpanAttributes(req, method, series.scheme) },
         parent,
       );
       state.span = span;
-      runIn(res, message.server, trace.setSpan(parent, span));
+      // OTel's framework instrumentations (express, koa, hapi, nestjs-core, router, ...) write the
+      // matched route into this, as they do for OTel's own http instrumentation.
+      const rpc: RPCMetadata = { type: RPCType.HTTP, span };
+      state.rpc = rpc;
+      runIn(res, message.server, setRPCMetadata(trace.setSpan(parent, span), rpc));
     } catch (err) {
       reportOnce('http.start', `http server instrumentation failed at request start: ${String(err)}`);
     }
@@ -294,7 +420,9 @@ export class HttpServerInstrumentation {
       const methodSeries = state.series;
       methodSeries.active?.add(-1);
       const status = state.response.statusCode;
-      const series = aborted ? this._abortedSeries(methodSeries) : this._durationSeries(methodSeries, status);
+      const route = state.route ?? expressRoute(state.request) ?? state.rpc?.route;
+      const routeSeries = route === undefined ? methodSeries.unrouted : this._routeSeries(methodSeries, route);
+      const series = aborted ? this._abortedSeries(methodSeries, routeSeries) : this._durationSeries(methodSeries, routeSeries, status);
       const span = state.span;
       if (series !== null) {
         // A sampled request leaves its trace as the exemplar of its duration bucket, so a slow
@@ -306,7 +434,11 @@ export class HttpServerInstrumentation {
       if (span !== undefined) {
         state.span = undefined;
         if (span.isRecording()) {
-          span.setAttribute('http.response.status_code', status);
+          if (routeSeries.route !== undefined) {
+            span.setAttribute('http.route', routeSeries.route);
+            span.updateName(`${methodSeries.method === '_OTHER' ? 'HTTP' : methodSeries.method} ${routeSeries.route}`);
+          }
+          if (!aborted) span.setAttribute('http.response.status_code', status);
           if (aborted) {
             span.setAttribute('error.type', 'aborted');
             span.setStatus({ code: SpanStatusCode.ERROR, message: 'request aborted' });
@@ -322,36 +454,65 @@ export class HttpServerInstrumentation {
     }
   }
 
-  private _methodSeries(raw: string | undefined): MethodSeries {
-    let m = raw === undefined ? undefined : this._methods.get(raw);
+  private _methodSeries(raw: string | undefined, tls: boolean): MethodSeries {
+    const methods = tls ? this._tlsMethods : this._methods;
+    let m = raw === undefined ? undefined : methods.get(raw);
     if (m === undefined) {
       // Methods the semantic conventions do not name share one `_OTHER` entry, so clients sending
       // made-up methods cannot grow the map or the label's cardinality.
       const method = raw !== undefined && KNOWN_METHODS.has(raw) ? raw : '_OTHER';
-      m = this._methods.get(method);
+      m = methods.get(method);
       if (m === undefined) {
-        m = new MethodSeries(method, this._activeFamily.get({ 'http.request.method': method }) as ValueSeries | null);
-        this._methods.set(method, m);
+        const scheme = tls ? 'https' : 'http';
+        m = new MethodSeries(method, scheme, this._activeFamily.get({ 'http.request.method': method, 'url.scheme': scheme }) as ValueSeries | null);
+        methods.set(method, m);
       }
     }
     return m;
   }
 
-  private _durationSeries(m: MethodSeries, status: number): HistogramSeries | null {
+  /** The series of `route` under `m`; past `maxRoutes` distinct routes, the unrouted ones. */
+  private _routeSeries(m: MethodSeries, route: string): RouteSeries {
+    let r = m.routes.get(route);
+    if (r === undefined) {
+      if (route.length === 0 || route.length > MAX_ROUTE_LENGTH) return m.unrouted;
+      if (this._routeCount >= this._maxRoutes) {
+        reportOnce('http.routes', `http server instrumentation: more than ${this._maxRoutes} distinct http.route values (maxRoutes); further routes are recorded without the label`);
+        return m.unrouted;
+      }
+      this._routeCount++;
+      r = new RouteSeries(route);
+      m.routes.set(route, r);
+    }
+    return r;
+  }
+
+  private _labels(m: MethodSeries, r: RouteSeries): Record<string, string | number> {
+    const labels: Record<string, string | number> = { 'http.request.method': m.method, 'url.scheme': m.scheme };
+    if (r.route !== undefined) labels['http.route'] = r.route;
+    return labels;
+  }
+
+  private _durationSeries(m: MethodSeries, r: RouteSeries, status: number): HistogramSeries | null {
     const code = Number.isInteger(status) && status > 0 && status < MAX_STATUS ? status : 0;
-    let s = m.byStatus[code];
+    let s = r.byStatus[code];
     if (s === undefined) {
-      const labels: Record<string, string | number> = { 'http.request.method': m.method, 'http.response.status_code': code };
+      const labels = this._labels(m, r);
+      labels['http.response.status_code'] = code;
       if (code >= 500) labels['error.type'] = String(code);
       s = this._durationFamily.get(labels) as HistogramSeries | null;
-      m.byStatus[code] = s;
+      r.byStatus[code] = s;
     }
     return s;
   }
 
-  private _abortedSeries(m: MethodSeries): HistogramSeries | null {
-    if (m.aborted === undefined) m.aborted = this._durationFamily.get({ 'http.request.method': m.method, 'error.type': 'aborted' }) as HistogramSeries | null;
-    return m.aborted;
+  private _abortedSeries(m: MethodSeries, r: RouteSeries): HistogramSeries | null {
+    if (r.aborted === undefined) {
+      const labels = this._labels(m, r);
+      labels['error.type'] = 'aborted';
+      r.aborted = this._durationFamily.get(labels) as HistogramSeries | null;
+    }
+    return r.aborted;
   }
 }
 
@@ -443,10 +604,94 @@ function propagationFields(): readonly string[] {
   return propagation.fields().map((f) => f.toLowerCase());
 }
 
-function urlPath(url: string | undefined): string {
-  if (url === undefined) return '/';
+/**
+ * Express 5 (router 2) leaves the matched route on the request: `req.route.path` is the template
+ * as written in the app, `req.baseUrl` the mount path of the router that matched it. Nothing else
+ * of Express is read, and a request Express matched no route for (a 404) has no `req.route`.
+ */
+function expressRoute(req: IncomingMessage): string | undefined {
+  const route = (req as { route?: { path?: unknown } }).route;
+  if (route === undefined || route === null) return undefined;
+  const path = route.path;
+  if (typeof path !== 'string') return undefined;
+  const base = (req as { baseUrl?: unknown }).baseUrl;
+  if (typeof base !== 'string' || base === '') return path;
+  return path === '/' ? base : base + path;
+}
+
+/** Query parameters whose values are credentials in signed URLs; the semantic conventions ask to redact them. */
+const REDACTED_QUERY_PARAMS = new Set(['AWSAccessKeyId', 'Signature', 'sig', 'X-Goog-Signature']);
+
+/**
+ * A SERVER span's attributes at its start, per the stable HTTP semantic conventions (required and
+ * recommended ones; see docs/instrumentation.md for the opt-in ones left out).
+ */
+function serverSpanAttributes(req: IncomingMessage, method: string, scheme: string): Attributes {
+  const url = req.url ?? '/';
   const q = url.indexOf('?');
-  return q < 0 ? url : url.slice(0, q);
+  const headers = req.headers;
+  const socket = req.socket as Socket | null;
+  const attributes: Attributes = {
+    'http.request.method': method,
+    'url.path': q < 0 ? url : url.slice(0, q),
+    'url.scheme': scheme,
+    'network.protocol.version': req.httpVersion,
+  };
+  if (method !== req.method && req.method !== undefined) attributes['http.request.method_original'] = req.method;
+  if (q >= 0) attributes['url.query'] = redactQuery(url.slice(q + 1));
+  const host = authority(headers['x-forwarded-host'] ?? headers.host);
+  if (host !== undefined) {
+    attributes['server.address'] = host.address;
+    attributes['server.port'] = host.port ?? (scheme === 'https' ? 443 : 80);
+  }
+  const peer = socket?.remoteAddress;
+  if (peer !== undefined) {
+    attributes['network.peer.address'] = peer;
+    if (socket!.remotePort !== undefined) attributes['network.peer.port'] = socket!.remotePort;
+  }
+  const client = forwardedClient(headers) ?? peer;
+  if (client !== undefined) attributes['client.address'] = client;
+  const ua = headers['user-agent'];
+  if (ua !== undefined) attributes['user_agent.original'] = ua;
+  return attributes;
+}
+
+function redactQuery(query: string): string {
+  if (!/(?:^|&)(?:AWSAccessKeyId|Signature|sig|X-Goog-Signature)=/.test(query)) return query;
+  return query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq > 0 && REDACTED_QUERY_PARAMS.has(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=REDACTED` : pair;
+    })
+    .join('&');
+}
+
+/** Host and port of a `Host` (or `X-Forwarded-Host`) header: `example.com:8080`, `[::1]:3000`. */
+function authority(raw: string | string[] | undefined): { address: string; port: number | undefined } | undefined {
+  const value = (Array.isArray(raw) ? raw[0] : raw)?.split(',')[0]?.trim();
+  if (value === undefined || value === '') return undefined;
+  const close = value.startsWith('[') ? value.indexOf(']') : -1;
+  const colon = value.lastIndexOf(':');
+  if (close > 0) {
+    const port = colon > close ? Number(value.slice(colon + 1)) : undefined;
+    return { address: value.slice(1, close), port: port !== undefined && Number.isInteger(port) ? port : undefined };
+  }
+  if (colon < 0) return { address: value, port: undefined };
+  const port = Number(value.slice(colon + 1));
+  return { address: value.slice(0, colon), port: Number.isInteger(port) ? port : undefined };
+}
+
+/** The original client per `Forwarded: for=` or the first `X-Forwarded-For` entry. */
+function forwardedClient(headers: IncomingMessage['headers']): string | undefined {
+  const forwarded = headers.forwarded;
+  if (forwarded !== undefined) {
+    const m = /(?:^|[;,\s])for=("?)\[?([^\]",;]+)\]?\1/i.exec(forwarded);
+    if (m !== null) return m[2];
+  }
+  const xff = headers['x-forwarded-for'];
+  const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
+  return first === undefined || first === '' ? undefined : first;
 }
 
 /**

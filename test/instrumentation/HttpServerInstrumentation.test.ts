@@ -50,7 +50,7 @@ describe('HttpServerInstrumentation', () => {
     const { monitoring } = setup('always_off', false);
     let inFlightSeen = -1;
     const url = await serve((req, res) => {
-      inFlightSeen = monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': req.method! }) ?? -1;
+      inFlightSeen = monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'url.scheme': 'http', 'http.request.method': req.method! }) ?? -1;
       res.statusCode = req.url === '/boom' ? 503 : 200;
       res.end('ok');
     });
@@ -58,18 +58,19 @@ describe('HttpServerInstrumentation', () => {
     await (await fetch(`${url}/boom`, { method: 'POST', body: 'x' })).text();
 
     expect(inFlightSeen).toBe(1);
-    const ok = monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 });
+    const ok = monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET', 'http.response.status_code': 200 });
     expect(ok?.count).toBe(3);
     expect(ok!.max).toBeGreaterThan(0);
     expect(ok!.max).toBeLessThan(5);
     const failed = monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, {
+      'url.scheme': 'http',
       'http.request.method': 'POST',
       'http.response.status_code': 503,
       'error.type': '503',
     });
     expect(failed?.count).toBe(1);
-    expect(monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': 'GET' })).toBe(0);
-    expect(monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': 'POST' })).toBe(0);
+    expect(monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET' })).toBe(0);
+    expect(monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'url.scheme': 'http', 'http.request.method': 'POST' })).toBe(0);
 
     // The same numbers reach any OTel reader, through OTel's collect().
     const read = await monitoring.collector.readMetric(HTTP_SERVER_DURATION_METRIC);
@@ -88,7 +89,7 @@ describe('HttpServerInstrumentation', () => {
         http.request({ host: '127.0.0.1', port, method: m, path: '/' }, (res) => res.resume().on('end', resolve)).on('error', reject).end();
       });
     }
-    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': '_OTHER', 'http.response.status_code': 200 })?.count).toBe(2);
+    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'url.scheme': 'http', 'http.request.method': '_OTHER', 'http.response.status_code': 200 })?.count).toBe(2);
   });
 
   it('counts an aborted request once, as error.type=aborted, and in-flight returns to zero', async () => {
@@ -101,10 +102,10 @@ describe('HttpServerInstrumentation', () => {
     const socket = net.connect(Number(port), '127.0.0.1');
     socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
     await until(() => arrived, 'the request to arrive');
-    expect(monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': 'GET' })).toBe(1);
+    expect(monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET' })).toBe(1);
     socket.destroy();
-    await until(() => monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': 'GET' }) === 0, 'in-flight to drop');
-    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'error.type': 'aborted' })?.count).toBe(1);
+    await until(() => monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET' }) === 0, 'in-flight to drop');
+    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET', 'error.type': 'aborted' })?.count).toBe(1);
     const span = monitoring.spanStore.spans().find((s) => s.kind === SpanKind.SERVER);
     expect(span?.status.code).toBe(SpanStatusCode.ERROR);
     expect(span?.attributes['error.type']).toBe('aborted');
@@ -121,17 +122,17 @@ describe('HttpServerInstrumentation', () => {
     const socket = net.connect(Number(port), '127.0.0.1');
     socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /quick HTTP/1.1\r\nHost: x\r\n\r\nPOST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n');
     await until(() => arrived.length === 3, 'three pipelined requests to arrive');
-    const active = (method: string): number | undefined => monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': method });
+    const active = (method: string): number | undefined => monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'url.scheme': 'http', 'http.request.method': method });
     // /quick ended its response, but it is queued behind /slow, so it has not finished either.
     expect(active('GET')).toBe(2);
     expect(active('POST')).toBe(1);
     socket.destroy();
     await until(() => active('GET') === 0 && active('POST') === 0, 'in-flight to drop');
     const aborted = (method: string): number | undefined =>
-      monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': method, 'error.type': 'aborted' })?.count;
+      monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'url.scheme': 'http', 'http.request.method': method, 'error.type': 'aborted' })?.count;
     expect(aborted('GET')).toBe(2);
     expect(aborted('POST')).toBe(1);
-    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 })).toBeUndefined();
+    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET', 'http.response.status_code': 200 })).toBeUndefined();
   });
 
   it('a keep-alive connection that served its requests and then closes aborts nothing', async () => {
@@ -153,12 +154,12 @@ describe('HttpServerInstrumentation', () => {
     const lists = Object.getOwnPropertySymbols(socket).map((k) => (socket as unknown as Record<symbol, unknown>)[k]).filter(Array.isArray);
     expect(lists).toEqual([[]]);
     agent.destroy();
-    const ok = monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 });
+    const ok = monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET', 'http.response.status_code': 200 });
     expect(ok?.count).toBe(4);
     // Give the server time to see the close: any request still open would now be counted aborted.
     await until(async () => (await connectionsOf(url)) === 0, 'the server to see the connection close');
-    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'error.type': 'aborted' })).toBeUndefined();
-    expect(monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': 'GET' })).toBe(0);
+    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET', 'error.type': 'aborted' })).toBeUndefined();
+    expect(monitoring.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET' })).toBe(0);
   });
 
   it('starts a SERVER span per request, child of the caller from traceparent, with handler phases inside it', async () => {
@@ -187,6 +188,19 @@ describe('HttpServerInstrumentation', () => {
     expect(server.attributes['url.path']).toBe('/order/42');
     expect(server.attributes['http.request.method']).toBe('GET');
     expect(server.attributes['http.response.status_code']).toBe(200);
+    // The stable HTTP semantic conventions' required and recommended attributes.
+    const port = Number(new URL(url).port);
+    expect(server.attributes).toMatchObject({
+      'url.scheme': 'http',
+      'url.query': 'debug=1',
+      'server.address': '127.0.0.1',
+      'server.port': port,
+      'network.protocol.version': '1.1',
+      'network.peer.address': '127.0.0.1',
+      'client.address': '127.0.0.1',
+    });
+    expect(server.attributes['network.peer.port']).toEqual(expect.any(Number));
+    expect(server.attributes['user_agent.original']).toEqual(expect.any(String));
     expect(phase.spanContext().traceId).toBe(caller.spanContext().traceId);
     expect(phase.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
   });
@@ -211,7 +225,7 @@ describe('HttpServerInstrumentation', () => {
     await monitoring.shutdown();
     const { monitoring: other } = setup('parentbased_always_on');
     await (await fetch(`${url}/b`, { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00' } })).text();
-    expect(other.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(1);
+    expect(other.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(1);
     expect((await exemplarsOf(other)).exemplars ?? []).toHaveLength(0);
   });
 
@@ -246,7 +260,7 @@ describe('HttpServerInstrumentation', () => {
     });
     for (let i = 0; i < 5; i++) await (await fetch(url)).text();
     expect(monitoring.spanStore.total).toBe(0);
-    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(5);
+    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(5);
   });
 
   it('rate limit spent: no span is built, phases in the handler are dropped too, each request keeps its own trace id', async () => {
@@ -269,7 +283,7 @@ describe('HttpServerInstrumentation', () => {
     for (const id of traceIds) expect(id).toMatch(/^[0-9a-f]{32}$/);
     expect(outgoing.map((h) => h['traceparent']?.split('-')[1])).toEqual(traceIds);
     for (const h of outgoing) expect(h['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
-    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(3);
+    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(3);
   });
 
   it('parent-based: an unsampled caller gets no span here; a sampled caller is followed even when the root budget is spent', async () => {
@@ -299,8 +313,8 @@ describe('HttpServerInstrumentation', () => {
     const url = await serve((_req, res) => res.end());
     for (let i = 0; i < 2; i++) await (await fetch(url)).text();
     for (const m of [first, second]) {
-      expect(m.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(2);
-      expect(m.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'http.request.method': 'GET' })).toBe(0);
+      expect(m.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(2);
+      expect(m.collector.getCounterValue(HTTP_SERVER_ACTIVE_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET' })).toBe(0);
     }
   });
 
@@ -313,7 +327,7 @@ describe('HttpServerInstrumentation', () => {
     inst.disable();
     await (await fetch(url)).text();
     expect(inst.enabled).toBe(false);
-    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(1);
+    expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(1);
   });
 
   it('throws a ConfigurationError naming the option when the collector is missing', () => {
