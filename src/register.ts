@@ -32,6 +32,7 @@ import { RuntimeMetrics } from './instrumentation/RuntimeMetrics.js';
 import { SystemMetrics } from './instrumentation/SystemMetrics.js';
 import { getRegisteredMonitoring, setRegisteredMonitoring } from './instrumentation/registered.js';
 import { createMonitoring } from './monitoring/createMonitoring.js';
+import { createPrometheusEndpoint } from './export/PrometheusEndpoint.js';
 
 function flag(name: string, fallback: boolean): boolean {
   const raw = process.env[name]?.trim().toLowerCase();
@@ -67,6 +68,10 @@ async function start(): Promise<void> {
   const diskPaths = rawPaths.split(',').map((p) => p.trim()).filter((p) => p !== '');
   if (system && diskPaths.length === 0) throw new ConfigurationError('MONITORING_DISK_PATHS', rawPaths, 'comma-separated paths, e.g. /,/var/lib/data');
 
+  const rawIgnore = process.env['MONITORING_HTTP_IGNORE_PATHS'];
+  const ignorePaths = rawIgnore === undefined ? undefined : rawIgnore.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (ignorePaths?.some((p) => !p.startsWith('/'))) throw new ConfigurationError('MONITORING_HTTP_IGNORE_PATHS', rawIgnore, 'comma-separated paths starting with /, e.g. /metrics,/health/*');
+
   const monitoring = createMonitoring(settings);
   setRegisteredMonitoring(monitoring);
   const stops: (() => void)[] = [];
@@ -75,8 +80,16 @@ async function start(): Promise<void> {
       collector: monitoring.collector,
       tracerProvider: monitoring.tracerProvider,
       sampler: monitoring.sampler,
+      ...(ignorePaths !== undefined ? { ignorePaths } : {}),
     }).enable();
     stops.push(() => http.disable());
+  }
+  if (settings.metricsExporter?.includes('prometheus') === true) {
+    // OTEL_METRICS_EXPORTER=prometheus, as sdk-node does it: the scrape endpoint opens by itself.
+    const endpoint = createPrometheusEndpoint(monitoring);
+    const { url } = await endpoint.listen();
+    diag.info(`[service-infrastructure] Prometheus metrics at ${url}`);
+    stops.push(() => void endpoint.shutdown());
   }
   if (runtime) {
     const r = new RuntimeMetrics({ collector: monitoring.collector }).start();

@@ -4,6 +4,17 @@ import { MonitoringMode, isMonitoringMode } from './MonitoringMode.js';
 /** The OTLP body encoding. `http/protobuf` is the OTel default. */
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
+/** Span exporters `OTEL_TRACES_EXPORTER` can name (`none` is the empty list). */
+export type TracesExporterName = 'otlp' | 'console';
+/** Metric exporters `OTEL_METRICS_EXPORTER` can name (`none` is the empty list). */
+export type MetricsExporterName = 'otlp' | 'prometheus' | 'console';
+/** Resource detectors `OTEL_NODE_RESOURCE_DETECTORS` can name (`all` is every one, `none` the empty list). */
+export type ResourceDetectorName = 'env' | 'host' | 'os' | 'process' | 'container' | 'serviceinstance';
+
+export const TRACES_EXPORTERS: readonly TracesExporterName[] = Object.freeze(['otlp', 'console']);
+export const METRICS_EXPORTERS: readonly MetricsExporterName[] = Object.freeze(['otlp', 'prometheus', 'console']);
+export const RESOURCE_DETECTORS: readonly ResourceDetectorName[] = Object.freeze(['env', 'host', 'os', 'process', 'container', 'serviceinstance']);
+
 /** Everything `MonitoringSettings` holds; every field is optional in the overrides. */
 export interface MonitoringSettingsOptions {
   /** Which coordinator runs. Env `MONITORING_MODE`. Default `EVENT_DRIVEN`, as in the seed. */
@@ -38,6 +49,23 @@ export interface MonitoringSettingsOptions {
   eventQueueSize: number;
   /** Throw on bad records instead of dropping and counting them (for tests). Env `MONITORING_STRICT`. Default false. */
   strict: boolean;
+  /**
+   * Where spans go. Env `OTEL_TRACES_EXPORTER` (`otlp`, `console`, `none`, or a list). Default:
+   * `otlp` in EVENT_DRIVEN mode, nowhere but memory otherwise.
+   */
+  tracesExporter: readonly TracesExporterName[] | undefined;
+  /**
+   * Where metrics go. Env `OTEL_METRICS_EXPORTER` (`otlp`, `prometheus`, `console`, `none`, or a
+   * list). `prometheus` opens the endpoint on `prometheusHost:prometheusPort` under `register`.
+   * Default: `otlp` in EVENT_DRIVEN mode, nowhere but memory otherwise.
+   */
+  metricsExporter: readonly MetricsExporterName[] | undefined;
+  /**
+   * OTel resource detectors run at startup. Env `OTEL_NODE_RESOURCE_DETECTORS` (`all`, `none`, or
+   * a list of `env,host,os,process,container,serviceinstance`). Default all of them.
+   * `service.instance.id` is set whatever this says.
+   */
+  resourceDetectors: readonly ResourceDetectorName[];
 }
 
 const DEFAULTS: MonitoringSettingsOptions = {
@@ -57,6 +85,9 @@ const DEFAULTS: MonitoringSettingsOptions = {
   maxCardinality: 2000,
   eventQueueSize: 10_000,
   strict: false,
+  tracesExporter: undefined,
+  metricsExporter: undefined,
+  resourceDetectors: RESOURCE_DETECTORS,
 };
 
 /** Samplers accepted in `tracesSampler` (the OTel spec's names plus `rate_limited`). */
@@ -117,6 +148,27 @@ function decodePart(name: string, raw: string, part: string): string {
 /** Shortest accepted `healthCheckInterval`, in seconds: a smaller one would run every check in a busy loop. */
 export const MIN_HEALTH_CHECK_INTERVAL_SECONDS = 1;
 
+/** A comma-separated list, lower-cased; `none` is the empty list and `all` (when `all` is given) every name. */
+const list =
+  (known: readonly string[], all?: readonly string[]): EnvReader =>
+  (env, name) => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return undefined;
+    return parseList(raw, known, all, name);
+  };
+
+function parseList(raw: string | readonly string[], known: readonly string[], all: readonly string[] | undefined, name: string): string[] {
+  const items = (typeof raw === 'string' ? raw.split(',') : raw).map((x) => String(x).trim().toLowerCase()).filter((x) => x !== '');
+  const allowed = [...known, 'none', ...(all !== undefined ? ['all'] : [])];
+  for (const item of items) if (!allowed.includes(item)) throw new ConfigurationError(name, raw, `a comma-separated list of ${allowed.join(', ')}`);
+  if (items.includes('none')) {
+    if (items.length > 1) throw new ConfigurationError(name, raw, '`none` alone, or a list without it');
+    return [];
+  }
+  if (all !== undefined && items.includes('all')) return [...all];
+  return [...new Set(items)];
+}
+
 const ENV: readonly Spec[] = [
   ['mode', 'MONITORING_MODE', mode],
   ['enableDetailedMetrics', 'MONITORING_ENABLE_DETAILED_METRICS', bool],
@@ -129,11 +181,17 @@ const ENV: readonly Spec[] = [
   ['metricExportInterval', 'OTEL_METRIC_EXPORT_INTERVAL', num],
   ['tracesSampler', 'OTEL_TRACES_SAMPLER', lower],
   ['tracesSamplerArg', 'OTEL_TRACES_SAMPLER_ARG', num],
+  // OTel's names first, so this SDK's older names win when both are set.
+  ['prometheusPort', 'OTEL_EXPORTER_PROMETHEUS_PORT', num],
+  ['prometheusHost', 'OTEL_EXPORTER_PROMETHEUS_HOST', str],
   ['prometheusPort', 'MONITORING_PROMETHEUS_PORT', num],
   ['prometheusHost', 'MONITORING_PROMETHEUS_HOST', str],
   ['maxCardinality', 'MONITORING_MAX_CARDINALITY', num],
   ['eventQueueSize', 'MONITORING_EVENT_QUEUE_SIZE', num],
   ['strict', 'MONITORING_STRICT', bool],
+  ['tracesExporter', 'OTEL_TRACES_EXPORTER', list(TRACES_EXPORTERS)],
+  ['metricsExporter', 'OTEL_METRICS_EXPORTER', list(METRICS_EXPORTERS)],
+  ['resourceDetectors', 'OTEL_NODE_RESOURCE_DETECTORS', list(RESOURCE_DETECTORS, RESOURCE_DETECTORS)],
 ];
 
 /** The environment variable behind each setting, for docs and error messages. */
@@ -167,6 +225,9 @@ export class MonitoringSettings implements Readonly<MonitoringSettingsOptions> {
   readonly maxCardinality!: number;
   readonly eventQueueSize!: number;
   readonly strict!: boolean;
+  readonly tracesExporter!: readonly TracesExporterName[] | undefined;
+  readonly metricsExporter!: readonly MetricsExporterName[] | undefined;
+  readonly resourceDetectors!: readonly ResourceDetectorName[];
 
   constructor(overrides: Partial<MonitoringSettingsOptions> = {}, env: NodeJS.ProcessEnv = process.env) {
     const merged: Record<string, unknown> = { ...DEFAULTS };
@@ -185,7 +246,19 @@ export class MonitoringSettings implements Readonly<MonitoringSettingsOptions> {
         delete source[key];
       }
     }
-    validate(merged as unknown as MonitoringSettingsOptions, (key) => source[key] ?? key);
+    const nameOf = (key: string): string => source[key] ?? key;
+    // Lists given in code are checked (and normalised) like the env var.
+    for (const [key, known, all] of [
+      ['tracesExporter', TRACES_EXPORTERS, undefined],
+      ['metricsExporter', METRICS_EXPORTERS, undefined],
+      ['resourceDetectors', RESOURCE_DETECTORS, RESOURCE_DETECTORS],
+    ] as const) {
+      const v = merged[key];
+      if (v === undefined && key !== 'resourceDetectors') continue;
+      if (!Array.isArray(v)) throw new ConfigurationError(nameOf(key), v, `an array of ${known.join(', ')}`);
+      merged[key] = Object.freeze(parseList(v as string[], known, all, nameOf(key)));
+    }
+    validate(merged as unknown as MonitoringSettingsOptions, nameOf);
     Object.assign(this, merged, { resourceAttributes: Object.freeze({ ...(merged['resourceAttributes'] as object) }) });
     Object.freeze(this);
   }

@@ -102,6 +102,8 @@ const NAME_UNITS: readonly (readonly [ending: string, unit: string])[] = [
   ['_gigabytes', 'GiBy'],
 ];
 
+const RESERVED_ENDING = /_(?:count|sum|bucket)$/;
+
 const UNIT_WORDS = NAME_UNITS.map(([ending]) => ending).concat(['_days']);
 
 function unitFromName(base: string): string {
@@ -359,6 +361,10 @@ export class PrometheusSerializer {
       }
     }
     if (suffix !== '' && !base.endsWith('_' + suffix) && !base.includes('_' + suffix + '_')) base += '_' + suffix;
+    // Prometheus reserves `_count`, `_sum` and `_bucket` for the series of histograms and summaries
+    // (`promtool check metrics` rejects a gauge named so): pg's `db.client.connection.count`
+    // becomes `db_client_connection_count_value`. Counters are fine, their samples end in `_total`.
+    if (type === 'gauge' && RESERVED_ENDING.test(base)) base += '_value';
     info = { base, sample: type === 'counter' ? base + '_total' : base, scale };
     if (this._names.size < 20_000) this._names.set(key, info);
     return info;

@@ -1,16 +1,29 @@
+import { randomUUID } from 'node:crypto';
 import { context, diag } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPMetricExporter as OTLPMetricExporterJson } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OTLPMetricExporterProto } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter as OTLPTraceExporterJson } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPTraceExporterProto } from '@opentelemetry/exporter-trace-otlp-proto';
-import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { containerDetector } from '@opentelemetry/resource-detector-container';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  hostDetector,
+  osDetector,
+  processDetector,
+  resourceFromAttributes,
+  type Resource,
+  type ResourceDetector,
+} from '@opentelemetry/resources';
+import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { MonitoringMode } from '../config/MonitoringMode.js';
-import type { MonitoringSettings } from '../config/MonitoringSettings.js';
+import type { MonitoringSettings, OtlpProtocol, ResourceDetectorName } from '../config/MonitoringSettings.js';
+import { ConfigurationError } from '../errors/MonitoringError.js';
 import { MemoryCollector } from '../collectors/MemoryCollector.js';
 import { withTimeout } from '../internal/timeout.js';
 import { sendExemplars } from './otlpExemplars.js';
@@ -36,15 +49,89 @@ export interface TelemetryOptions {
   spanProcessors?: SpanProcessor[];
   /** Extra metric readers (Prometheus, say); they get the collector's cells as a producer. */
   metricReaders?: ((collector: MemoryCollector) => MetricReader)[];
-  /** Force OTLP export on or off; by default on in EVENT_DRIVEN mode only. */
+  /**
+   * Force OTLP export of both signals on or off, whatever `tracesExporter` / `metricsExporter`
+   * (and their env vars) say about `otlp`. By default those decide, and without them OTLP is on in
+   * EVENT_DRIVEN mode only.
+   */
   otlp?: boolean;
 }
 
-/** The resource every signal carries: `service.name`, `OTEL_RESOURCE_ATTRIBUTES`, SDK name/version. */
+/** One id per process: two replicas of a service are two series in any backend. */
+const SERVICE_INSTANCE_ID = randomUUID();
+
+// The process detector's command line can carry secrets (`--password=...`), and would become a
+// label of Prometheus' target_info: left out.
+const SECRET_PRONE_ATTRIBUTES = ['process.command_args', 'process.command_line'];
+
+const processWithoutCommandLine: ResourceDetector = {
+  detect(config) {
+    const detected = processDetector.detect(config);
+    const attributes = { ...detected.attributes };
+    for (const key of SECRET_PRONE_ATTRIBUTES) delete attributes[key];
+    return { ...detected, attributes };
+  },
+};
+
+const DETECTORS: Readonly<Record<ResourceDetectorName, readonly ResourceDetector[]>> = {
+  env: [envDetector],
+  host: [hostDetector],
+  os: [osDetector],
+  process: [processWithoutCommandLine],
+  container: [containerDetector],
+  // service.instance.id is always set (below); the name is accepted as OTel's list has it.
+  serviceinstance: [],
+};
+
+/**
+ * The resource every signal carries: OTel's resource detectors chosen by
+ * `settings.resourceDetectors` (env `OTEL_NODE_RESOURCE_DETECTORS`; host, os, process, container,
+ * env by default), `service.instance.id` (a UUID per process unless `OTEL_RESOURCE_ATTRIBUTES`
+ * sets one), `OTEL_RESOURCE_ATTRIBUTES`, `service.name` and the SDK's name and version.
+ * Host id and container id are read asynchronously: `await resource.waitForAsyncAttributes?.()`
+ * before reading `resource.attributes` right after startup (the exporters wait by themselves).
+ */
 export function createResource(settings: MonitoringSettings): Resource {
-  return defaultResource().merge(
-    resourceFromAttributes({ ...settings.resourceAttributes, [ATTR_SERVICE_NAME]: settings.serviceName }),
-  );
+  const detected = detectResources({ detectors: settings.resourceDetectors.flatMap((d) => DETECTORS[d]) });
+  return defaultResource()
+    .merge(detected)
+    .merge(resourceFromAttributes({ 'service.instance.id': SERVICE_INSTANCE_ID, ...settings.resourceAttributes, [ATTR_SERVICE_NAME]: settings.serviceName }));
+}
+
+type Signal = 'TRACES' | 'METRICS';
+
+/**
+ * The URL and protocol of one signal's OTLP exporter. A per-signal `OTEL_EXPORTER_OTLP_{TRACES,METRICS}_ENDPOINT`
+ * is used as is (the spec's rule: no path appended) by leaving `url` to the exporter, which reads
+ * it; otherwise `settings.otlpEndpoint` + `/v1/traces` or `/v1/metrics`. Headers, timeout,
+ * compression and certificates (`OTEL_EXPORTER_OTLP_[SIGNAL_]HEADERS`, `_TIMEOUT`,
+ * `_COMPRESSION`, `_CERTIFICATE`, ...) are read by OTel's exporters themselves.
+ */
+function otlpTarget(settings: MonitoringSettings, signal: Signal): { url?: string; protocol: OtlpProtocol } {
+  const name = `OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`;
+  const raw = process.env[name]?.trim().toLowerCase();
+  if (raw !== undefined && raw !== '' && raw !== 'http/protobuf' && raw !== 'http/json') {
+    throw new ConfigurationError(name, process.env[name], 'http/protobuf or http/json (grpc is not supported)');
+  }
+  const protocol = raw === 'http/protobuf' || raw === 'http/json' ? raw : settings.otlpProtocol;
+  const own = process.env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`];
+  if (own !== undefined && own.trim() !== '') return { protocol };
+  return { url: `${settings.otlpEndpoint.replace(/\/+$/, '')}/v1/${signal.toLowerCase()}`, protocol };
+}
+
+/** Which exporters each signal gets: the settings' lists, else OTLP in EVENT_DRIVEN mode. */
+function chosenExporters(settings: MonitoringSettings, otlp: boolean | undefined): { traces: Set<string>; metrics: Set<string> } {
+  const byMode = settings.mode === MonitoringMode.EVENT_DRIVEN ? ['otlp'] : [];
+  const traces = new Set<string>(settings.tracesExporter ?? byMode);
+  const metrics = new Set<string>(settings.metricsExporter ?? byMode);
+  if (otlp === true) {
+    traces.add('otlp');
+    metrics.add('otlp');
+  } else if (otlp === false) {
+    traces.delete('otlp');
+    metrics.delete('otlp');
+  }
+  return { traces, metrics };
 }
 
 let contextManagerInstalled = false;
@@ -64,9 +151,7 @@ export function ensureContextManager(): void {
 export function createTelemetry(settings: MonitoringSettings, options: TelemetryOptions = {}): Telemetry {
   ensureContextManager();
   const resource = createResource(settings);
-  const otlp = options.otlp ?? settings.mode === MonitoringMode.EVENT_DRIVEN;
-  const json = settings.otlpProtocol === 'http/json';
-  const base = settings.otlpEndpoint.replace(/\/+$/, '');
+  const exporters = chosenExporters(settings, options.otlp);
 
   const collector = new MemoryCollector({
     standalone: false,
@@ -75,36 +160,40 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
     detailed: settings.enableDetailedMetrics,
   });
   const readers: MetricReader[] = [collector];
-  if (otlp) {
-    const exporterOptions = { url: `${base}/v1/metrics` };
-    const metricExporter = json ? new OTLPMetricExporterJson(exporterOptions) : new OTLPMetricExporterProto(exporterOptions);
-    sendExemplars(metricExporter, settings.otlpProtocol);
-    readers.push(
-      new PeriodicExportingMetricReader({
-        exporter: metricExporter,
-        exportIntervalMillis: settings.metricExportInterval,
-        exportTimeoutMillis: Math.min(30_000, settings.metricExportInterval),
-        metricProducers: [collector.producer],
-      }),
-    );
+  const periodic = (exporter: PushMetricExporter): MetricReader =>
+    new PeriodicExportingMetricReader({
+      exporter,
+      exportIntervalMillis: settings.metricExportInterval,
+      exportTimeoutMillis: Math.min(30_000, settings.metricExportInterval),
+      metricProducers: [collector.producer],
+    });
+  if (exporters.metrics.has('otlp')) {
+    const { url, protocol } = otlpTarget(settings, 'METRICS');
+    const exporterOptions = url === undefined ? {} : { url };
+    const metricExporter = protocol === 'http/json' ? new OTLPMetricExporterJson(exporterOptions) : new OTLPMetricExporterProto(exporterOptions);
+    sendExemplars(metricExporter, protocol);
+    readers.push(periodic(metricExporter));
   }
+  if (exporters.metrics.has('console')) readers.push(periodic(new ConsoleMetricExporter()));
   for (const make of options.metricReaders ?? []) readers.push(make(collector));
   const meterProvider = new MeterProvider({ resource, readers });
   collector.bindMeterProvider(meterProvider);
 
   const spanStore = new RecentSpanStore(settings.maxSnapshots);
   const spanProcessors: SpanProcessor[] = [spanStore];
-  if (otlp) {
+  if (exporters.traces.has('otlp')) {
     // The meter provider exists first so the batch processor and the exporter report their own
     // metrics into it: `otel.sdk.processor.span.processed{error.type="queue_full"}` counts spans
     // dropped on a full queue, `otel.sdk.exporter.span.exported{error.type}` failed exports.
-    const exporterOptions = { url: `${base}/v1/traces`, selfObsMeterProvider: meterProvider };
-    const exporter = json ? new OTLPTraceExporterJson(exporterOptions) : new OTLPTraceExporterProto(exporterOptions);
+    const { url, protocol } = otlpTarget(settings, 'TRACES');
+    const exporterOptions = { ...(url === undefined ? {} : { url }), selfObsMeterProvider: meterProvider };
+    const exporter = protocol === 'http/json' ? new OTLPTraceExporterJson(exporterOptions) : new OTLPTraceExporterProto(exporterOptions);
     // sdk-trace-base's shim types the config as BufferConfig, but hands all of it to sdk-trace's
     // BatchSpanProcessor, whose options include `selfObsMeterProvider`.
     const bspConfig = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000, selfObsMeterProvider: meterProvider };
     spanProcessors.push(new BatchSpanProcessor(exporter, bspConfig));
   }
+  if (exporters.traces.has('console')) spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   spanProcessors.push(...(options.spanProcessors ?? []));
   const sampler = createSampler(settings);
   const tracerProvider = new NodeTracerProvider({ resource, sampler, spanProcessors });

@@ -1,3 +1,5 @@
+import { context } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 
@@ -24,13 +26,22 @@ export function parseInstrumentations(raw: string | undefined): InstrumentationC
 }
 
 /**
+ * True inside OTel's suppress-tracing context, which the SDK's exporters run in (the periodic
+ * metric reader and the batch span processor both export inside it). OTel's http instrumentation
+ * skips the span there but still records `http.client.request.duration`, so without this hook
+ * every OTLP POST would count as the app's outgoing traffic.
+ */
+const insideExporter = (): boolean => isTracingSuppressed(context.active());
+
+/**
  * Our settings for OTel's instrumentations: the http instrumentation keeps outgoing requests
  * (client spans, `traceparent` injection) but not incoming ones, which the lean
- * `HttpServerInstrumentation` handles at a fraction of the cost; OTel's runtime-node metrics are
- * replaced by `RuntimeMetrics`.
+ * `HttpServerInstrumentation` handles at a fraction of the cost, and ignores the exporters' own
+ * requests; OTel's runtime-node metrics are replaced by `RuntimeMetrics`.
  */
 export const INSTRUMENTATION_CONFIG: Readonly<Record<string, Record<string, unknown>>> = Object.freeze({
-  '@opentelemetry/instrumentation-http': { disableIncomingRequestInstrumentation: true },
+  '@opentelemetry/instrumentation-http': { disableIncomingRequestInstrumentation: true, ignoreOutgoingRequestHook: insideExporter },
+  '@opentelemetry/instrumentation-undici': { ignoreRequestHook: insideExporter },
   '@opentelemetry/instrumentation-runtime-node': { enabled: false },
 });
 
