@@ -86,4 +86,30 @@ describe('MonitoringSettings', () => {
     expect(t.mode).toBe('disabled');
     expect(() => s.with({ maxSnapshots: 0 })).toThrow(ConfigurationError);
   });
+  it("reads OTel's exporter and resource-detector variables: lists, none, all; a bad name stops setup naming the variable", () => {
+    const s = new MonitoringSettings({}, {
+      OTEL_TRACES_EXPORTER: 'otlp, console',
+      OTEL_METRICS_EXPORTER: 'PROMETHEUS',
+      OTEL_NODE_RESOURCE_DETECTORS: 'host,os',
+      OTEL_EXPORTER_PROMETHEUS_PORT: '9999',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '::1',
+    });
+    expect(s.tracesExporter).toEqual(['otlp', 'console']);
+    expect(s.metricsExporter).toEqual(['prometheus']);
+    expect(s.resourceDetectors).toEqual(['host', 'os']);
+    expect(s.prometheusPort).toBe(9999);
+    expect(s.prometheusHost).toBe('::1');
+    const none = new MonitoringSettings({}, { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_NODE_RESOURCE_DETECTORS: 'none' });
+    expect([none.tracesExporter, none.metricsExporter, none.resourceDetectors]).toEqual([[], [], []]);
+    const defaults = new MonitoringSettings({}, {});
+    expect(defaults.tracesExporter).toBeUndefined(); // the mode decides
+    expect(defaults.resourceDetectors).toEqual(['env', 'host', 'os', 'process', 'container', 'serviceinstance']);
+    expect(new MonitoringSettings({}, { OTEL_NODE_RESOURCE_DETECTORS: 'all' }).resourceDetectors).toEqual(defaults.resourceDetectors);
+    // This SDK's own variable wins over OTel's when both are set.
+    expect(new MonitoringSettings({}, { OTEL_EXPORTER_PROMETHEUS_PORT: '1', MONITORING_PROMETHEUS_PORT: '2' }).prometheusPort).toBe(2);
+    expect(() => new MonitoringSettings({}, { OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(/OTEL_TRACES_EXPORTER.*"zipkin"/);
+    expect(() => new MonitoringSettings({}, { OTEL_METRICS_EXPORTER: 'none,otlp' })).toThrow(/OTEL_METRICS_EXPORTER/);
+    expect(() => new MonitoringSettings({}, { OTEL_NODE_RESOURCE_DETECTORS: 'aws' })).toThrow(/OTEL_NODE_RESOURCE_DETECTORS/);
+    expect(() => new MonitoringSettings({ metricsExporter: ['statsd'] as never }, {})).toThrow(/metricsExporter/);
+  });
 });

@@ -45,7 +45,10 @@ describe('an Express 5 + Fastify 5 app with pg and ioredis under register', () =
       env: {
         PATH: process.env.PATH ?? '',
         OTEL_SERVICE_NAME: 'shop',
-        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        // The per-signal endpoints win over the generic one (which points nowhere) and are used as is.
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${endpoint}/v1/traces`,
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${endpoint}/v1/metrics`,
         OTEL_TRACES_EXPORTER: 'otlp',
         OTEL_METRICS_EXPORTER: 'otlp,prometheus',
         OTEL_EXPORTER_PROMETHEUS_PORT: String(promPort),
