@@ -6,6 +6,7 @@
 //   GET /metrics-json  every metric the collector holds
 //   GET /metrics     the same in Prometheus text format (OpenMetrics with exemplars on request)
 //   GET /health      health checks as application/health+json (also /health/live, /health/ready)
+//   the dashboard (traces, metrics, health, events) on its own port, 9465 by default (DASHBOARD_PORT)
 import { createServer } from 'node:http';
 import {
   EventLoopHealthChecker,
@@ -19,6 +20,7 @@ import {
   createMonitoring,
   createPrometheusEndpoint,
 } from 'service-infrastructure';
+import { createDashboard } from 'service-infrastructure/dashboard';
 
 // DIRECT unless MONITORING_MODE says otherwise (settings read it from the environment).
 const monitoring = createMonitoring({
@@ -38,6 +40,7 @@ health.registerCheck(
 );
 health.start();
 const healthHandler = createHealthHandler(health, { showDetails: true });
+const dashboard = createDashboard(monitoring, { port: Number(process.env.DASHBOARD_PORT ?? 9465), sampleIntervalMs: 2000 });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function handleOrder() {
@@ -86,11 +89,16 @@ server.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1',
   console.log(`  ${base}/metrics-json  every metric the collector holds`);
   console.log(`  ${base}/metrics       Prometheus text format (point a Prometheus scrape job here)`);
   console.log(`  ${base}/health        health checks (application/health+json)`);
+  dashboard.listen().then(
+    ({ url }) => console.log(`dashboard: ${url}  (traces, metrics explorer, health, events)`),
+    (err) => console.error(`dashboard did not start: ${err.message}`),
+  );
 });
 
 async function stop() {
   clearInterval(traffic);
   server.close();
+  await dashboard.shutdown(1000);
   await monitoring.shutdown(2000);
   process.exit(0);
 }

@@ -1,0 +1,57 @@
+/**
+ * What the Alerts page needs from an alerting engine. The shapes follow the alerting module's
+ * `Alert`, `Silence` and `RuleStatus` (Prometheus and Alertmanager conventions); any object with
+ * these methods works, so the dashboard does not load the engine itself.
+ */
+export interface DashboardAlerting {
+  alerts(): readonly DashboardAlert[] | Promise<readonly DashboardAlert[]>;
+  silences?(): readonly DashboardSilence[] | Promise<readonly DashboardSilence[]>;
+  rules?(): readonly DashboardRule[] | Promise<readonly DashboardRule[]>;
+  createSilence?(input: SilenceRequest): unknown;
+  expireSilence?(id: string): unknown;
+  acknowledge?(fingerprint: string, input: { by: string; comment: string }): unknown;
+}
+
+export interface DashboardAlert {
+  readonly fingerprint: string;
+  readonly rule: string;
+  readonly state: 'pending' | 'firing' | 'resolved';
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly value: number;
+  readonly activeAt: string;
+  readonly firedAt?: string | undefined;
+  readonly resolvedAt?: string | undefined;
+  readonly silencedBy: readonly string[];
+  readonly inhibitedBy?: readonly string[];
+  readonly acknowledgement?: { readonly by: string; readonly comment: string; readonly at: string } | undefined;
+}
+
+export interface DashboardSilence {
+  readonly id: string;
+  readonly matchers: readonly { readonly name: string; readonly op: '=' | '!=' | '=~' | '!~'; readonly value: string }[];
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly createdBy: string;
+  readonly comment: string;
+  readonly state: 'pending' | 'active' | 'expired';
+}
+
+export interface DashboardRule {
+  readonly name: string;
+  readonly kind: string;
+  readonly expression: string;
+  readonly state: string;
+  readonly severity?: string | undefined;
+  readonly alerts: number;
+  readonly lastError?: string | undefined;
+}
+
+/** A silence as the page asks for it. */
+export interface SilenceRequest {
+  matchers: { name: string; op: '=' | '!=' | '=~' | '!~'; value: string }[];
+  /** A duration like `1h` or `30m`. */
+  duration: string;
+  createdBy: string;
+  comment: string;
+}
