@@ -11,6 +11,7 @@ source scripts/lib/postgres.sh
 need_cmd redis-server redis-server
 need_cmd prometheus prometheus
 need_cmd promtool prometheus
+need_cmd chromium chromium
 pg_bindir >/dev/null || need_pkg postgresql
 install_needed
 

@@ -41,9 +41,31 @@ export function Chart(props: {
     const opts: uPlot.Options = {
       width,
       height: props.height ?? 280,
-      series: [{}, ...props.series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length]!, width: 1.5, spanGaps: true, points: { size: 4 } }))],
+      series: [
+        {},
+        ...props.series.map((s, i) => ({
+          label: s.label,
+          stroke: COLORS[i % COLORS.length]!,
+          width: 1.5,
+          spanGaps: true,
+          // A sparse series (a fresh one, a long range) is drawn as dots too, or a lone point is invisible.
+          points: { show: (u: uPlot, si: number) => (u.data[si] as (number | null)[]).filter((v) => v !== null).length < 60, size: 6 },
+        })),
+      ],
       axes: [{}, { size: 70 }],
       legend: { show: true, live: true },
+      // The legend shows each series' nearest value, so gaps (steps without a sample) read well.
+      cursor: {
+        dataIdx: (u: uPlot, si: number, hovered: number) => {
+          const ys = u.data[si] as (number | null | undefined)[];
+          if (ys[hovered] != null) return hovered;
+          for (let d = 1; d < ys.length; d++) {
+            if (hovered - d >= 0 && ys[hovered - d] != null) return hovered - d;
+            if (hovered + d < ys.length && ys[hovered + d] != null) return hovered + d;
+          }
+          return hovered;
+        },
+      },
       hooks: {
         draw: [
           (u: uPlot) => {

@@ -15,8 +15,11 @@ export function criticalPath(spans: readonly SpanRecord[]): string[] {
     path.push(span.spanId);
     const kids = (children.get(span.spanId) ?? []).slice().sort((a, b) => b.end - a.end);
     let cursor = span.end;
+    // A child that started before the cursor was running while the parent waited, even if it ends
+    // a little after the cursor (a concurrent sibling, or clock jitter between two sequential
+    // spans): it is on the path for the part before the cursor, as in Jaeger's algorithm.
     for (const c of kids) {
-      if (c.end > cursor || c.end <= span.start) continue;
+      if (c.start >= cursor || c.end <= span.start) continue;
       walk(c);
       cursor = c.start;
       if (cursor <= span.start) break;

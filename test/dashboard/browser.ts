@@ -1,0 +1,37 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ROOT } from '../helpers/build.js';
+
+/** Debian's chromium, launched as DESIGN.md says. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export const SCREENSHOTS = join(ROOT, 'test-results', 'dashboard');
+
+/** Saves a full-page screenshot under test-results/dashboard/ (kept as a test artifact). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Collects CSP violations and page errors, so a test can assert that nothing tried to run. */
+export async function watchPage(page: Page): Promise<{ violations: string[]; errors: string[] }> {
+  const seen = { violations: [] as string[], errors: [] as string[] };
+  page.on('pageerror', (err) => seen.errors.push(String(err)));
+  page.on('dialog', (d) => {
+    seen.errors.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  await page.exposeFunction('__reportViolation', (v: string) => seen.violations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      (window as unknown as { __reportViolation(v: string): void }).__reportViolation(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  return seen;
+}
