@@ -29,9 +29,12 @@ export async function watchPage(page: Page): Promise<{ violations: string[]; err
   });
   await page.exposeFunction('__reportViolation', (v: string) => seen.violations.push(v));
   await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      (window as unknown as { __reportViolation(v: string): void }).__reportViolation(`${e.violatedDirective} ${e.blockedURI}`);
-    });
+    // Runs in the page (the test's tsconfig has no DOM types, hence the casts).
+    const g = globalThis as unknown as {
+      document: { addEventListener(type: string, fn: (e: { violatedDirective: string; blockedURI: string }) => void): void };
+      __reportViolation(v: string): void;
+    };
+    g.document.addEventListener('securitypolicyviolation', (e) => g.__reportViolation(`${e.violatedDirective} ${e.blockedURI}`));
   });
   return seen;
 }

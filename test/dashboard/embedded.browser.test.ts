@@ -147,7 +147,7 @@ describe('embedded dashboard in Chromium', () => {
     await page.goto(`${url}#/health`);
     await page.getByTestId('health-table').getByText('window.__xss=2').waitFor();
     await screenshot(page, 'xss-health');
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(await page.locator('img, script:not([src])').count()).toBe(0);
     expect(seen.violations).toEqual([]);
     expect(seen.errors).toEqual([]);
