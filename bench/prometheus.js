@@ -1,7 +1,7 @@
 // Serialising 10,000 histogram series for /metrics, side by side in one process:
 //   otel        OTel SDK histogram -> reader.collect() -> @opentelemetry/exporter-prometheus' PrometheusSerializer
 //   prom-client prom-client Histogram -> register.metrics()
-//   ours        MemoryCollector cells, read from their store -> our PrometheusSerializer (buffers)
+//   ours        MemoryCollector cells -> collector.collect() (OTel data, the one export route) -> our PrometheusSerializer (buffers)
 //   ours/otel   our PrometheusSerializer over the very data the `otel` case collected (same input)
 //   served      a real GET /metrics (by curl, another process) of the `ours` data through PrometheusEndpoint
 // Each round runs every case once, in rotating order; the table shows medians over the rounds.
@@ -74,12 +74,12 @@ const cases = {
     return otelSerializer.serialize(resourceMetrics).length;
   },
   'prom-client': async () => (await registry.metrics()).length,
-  // What the endpoint does: OTel instruments via collect, the cells straight from their store,
-  // output as buffers ready for res.write().
+  // What the endpoint does: collect() (the cells through their MetricProducer, beside any OTel
+  // instrument), output as buffers ready for res.write().
   ours: async () => {
-    const { resourceMetrics } = await collector.collectInstruments();
+    const { resourceMetrics } = await collector.collect();
     let bytes = 0;
-    for (const chunk of ours.chunks(resourceMetrics, false, collector.store)) bytes += chunk.length;
+    for (const chunk of ours.chunks(resourceMetrics, false)) bytes += chunk.length;
     return bytes;
   },
   'ours/otel': async () => {

@@ -66,8 +66,19 @@ export { PerformanceCoordinatorFactory } from './coordinators/PerformanceCoordin
 export type { CoordinatorDependencies, CustomCoordinator } from './coordinators/PerformanceCoordinatorFactory.js';
 
 export { IMetricsCollector } from './collectors/IMetricsCollector.js';
-export { MemoryCollector, histogramQuantile } from './collectors/MemoryCollector.js';
-export type { HistogramSummary, MemoryCollectorOptions, MetricSnapshot, SeriesSnapshot } from './collectors/MemoryCollector.js';
+export { MemoryCollector } from './collectors/MemoryCollector.js';
+export type { HistogramSummary, MemoryCollectorOptions } from './collectors/MemoryCollector.js';
+export { histogramQuantile } from './collectors/MetricSnapshot.js';
+export type {
+  ExemplarSnapshot,
+  HistogramData,
+  HistogramMetricSnapshot,
+  HistogramSeriesSnapshot,
+  MetricSnapshot,
+  SeriesSnapshot,
+  ValueMetricSnapshot,
+  ValueSeriesSnapshot,
+} from './collectors/MetricSnapshot.js';
 export { DEFAULT_BUCKETS, DROPPED_METRIC, SECONDS_BUCKETS } from './collectors/MetricStore.js';
 export type { Labels, MetricKind, MetricOptions } from './collectors/MetricStore.js';
 export { SKETCH_RELATIVE_ACCURACY } from './collectors/series.js';
@@ -146,7 +157,8 @@ export {
 export type { PrometheusSerializerOptions } from './export/PrometheusSerializer.js';
 export { PrometheusEndpoint, createPrometheusEndpoint, isLoopback } from './export/PrometheusEndpoint.js';
 export type { MetricSource, PrometheusEndpointOptions, PrometheusMonitoringSource, Scrape } from './export/PrometheusEndpoint.js';
-export type { CellExemplar } from './collectors/CellMetricProducer.js';
+export { exemplarsOf } from './collectors/exemplars.js';
+export type { CellExemplar, ExemplarHistogramDataPoint } from './collectors/exemplars.js';
 
 // Distributed monitoring (issue 5): the pure, Redis-free parts (wire format, rollup merge). The
 // Redis publisher, aggregator and query API live in `service-infrastructure/redis`.

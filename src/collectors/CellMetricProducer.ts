@@ -5,19 +5,24 @@ import {
   AggregationTemporality,
   DataPointType,
   type CollectionResult,
+  type DataPoint,
+  type Histogram,
   type MetricData,
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
-import { HistogramSeries, ValueSeries } from './series.js';
+import type { CellExemplar, ExemplarHistogramDataPoint } from './exemplars.js';
 import type { MetricFamily, MetricStore } from './MetricStore.js';
+import type { HistogramExemplar, HistogramSeries } from './series.js';
 
 /** Instrumentation scope under which the SDK's own cells are exported. */
 export const SCOPE = Object.freeze({ name: 'service-infrastructure', version: '0.1.0' });
 
 /**
- * @internal Exposes a `MetricStore` to OTel readers (in-memory, Prometheus, OTLP) as cumulative
- * metric data. A reader lists it in `metricProducers`, so our cells are exported beside whatever
- * OTel instruments recorded, without going through OTel's per-call attribute hashing.
+ * @internal Exposes a `MetricStore` to OTel readers as cumulative metric data: the one route from
+ * the cells to every consumer (`collector.read()`, the Prometheus endpoint, OTLP). A reader lists
+ * it in `metricProducers`, so the cells are exported beside whatever OTel instruments recorded,
+ * without OTel's per-call attribute hashing on the record path. Histogram points that hold
+ * exemplars are `ExemplarHistogramDataPoint`s.
  */
 export class CellMetricProducer implements MetricProducer {
   constructor(private readonly _store: MetricStore) {}
@@ -37,21 +42,20 @@ export class CellMetricProducer implements MetricProducer {
       const data = toMetricData(fam, now);
       if (data !== null) out.push(data);
     }
-    for (const data of this.instrumentData(now)) out.push(data);
+    for (const data of this._instrumentData(now)) out.push(data);
     return out;
   }
 
   /** Only the advanced instruments (summaries, reservoirs, exponential histograms, HyperLogLogs). */
-  instrumentData(now = hrTime()): MetricData[] {
+  private _instrumentData(now: HrTime): MetricData[] {
     const out: MetricData[] = [];
     for (const instrument of this._store.instruments.values()) for (const data of instrument.metricData(now)) out.push(data);
     return out;
   }
 }
 
-function toMetricData(fam: MetricFamily, now: ReturnType<typeof hrTime>): MetricData | null {
-  const series = fam.all();
-  if (series.length === 0) return null;
+function toMetricData(fam: MetricFamily, now: HrTime): MetricData | null {
+  if (fam.canonical.size === 0 && fam.overflow === null) return null;
   const descriptor = { name: fam.name, description: fam.description, unit: fam.unit, valueType: ValueType.DOUBLE };
   if (fam.kind === 'histogram') {
     const boundaries = Array.from(fam.boundaries);
@@ -59,21 +63,10 @@ function toMetricData(fam: MetricFamily, now: ReturnType<typeof hrTime>): Metric
       descriptor,
       aggregationTemporality: AggregationTemporality.CUMULATIVE,
       dataPointType: DataPointType.HISTOGRAM,
-      dataPoints: (series as HistogramSeries[]).map((s) => ({
-        attributes: s.attributes,
-        startTime: s.startTime,
-        endTime: now,
-        value: {
-          buckets: { boundaries, counts: Array.from(s.counts) },
-          count: s.count,
-          sum: s.sum,
-          ...(s.count > 0 ? { min: s.min, max: s.max } : {}),
-        },
-        ...(s.exemplars !== null ? { exemplars: exemplarsOf(s) } : {}),
-      })),
+      dataPoints: fam.all().map((s) => histogramPoint(s, boundaries, now)),
     };
   }
-  const points = (series as ValueSeries[]).map((s) => ({ attributes: s.attributes, startTime: s.startTime, endTime: now, value: s.value }));
+  const points = fam.all().map((s) => ({ attributes: s.attributes, startTime: s.startTime, endTime: now, value: s.value }));
   if (fam.kind === 'gauge') {
     return { descriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.GAUGE, dataPoints: points };
   }
@@ -86,27 +79,23 @@ function toMetricData(fam: MetricFamily, now: ReturnType<typeof hrTime>): Metric
   };
 }
 
-/**
- * An exemplar as OTel's data model has it (`sdk-metrics`' internal `Exemplar`, which the 2.12 SDK
- * does not export): a histogram data point from `CellMetricProducer` carries them in an extra
- * `exemplars` field, one per bucket at most, ordered by bucket. Exporters that know the field
- * (ours: Prometheus/OpenMetrics and OTLP) render them; others ignore it.
- */
-export interface CellExemplar {
-  readonly filteredAttributes: Attributes;
-  readonly value: number;
-  readonly timestamp: HrTime;
-  readonly traceId: string;
-  readonly spanId: string;
-  /** Index of the bucket (as in `buckets.counts`) the value fell in. */
-  readonly bucket: number;
+// Built with plain literals and a counted loop: `Array.from(Float64Array)` and object spreads made
+// this conversion cost as much as rendering the result (10,000 series, scratch measurement).
+function histogramPoint(s: HistogramSeries, boundaries: number[], now: HrTime): DataPoint<Histogram> | ExemplarHistogramDataPoint {
+  const n = s.counts.length;
+  const counts = new Array<number>(n);
+  for (let i = 0; i < n; i++) counts[i] = s.counts[i]!;
+  const value: Histogram = s.count > 0
+    ? { buckets: { boundaries, counts }, count: s.count, sum: s.sum, min: s.min, max: s.max }
+    : { buckets: { boundaries, counts }, count: 0, sum: 0 };
+  if (s.exemplars === null) return { attributes: s.attributes, startTime: s.startTime, endTime: now, value };
+  return { attributes: s.attributes, startTime: s.startTime, endTime: now, value, exemplars: exemplarList(s.exemplars) };
 }
 
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
-function exemplarsOf(s: HistogramSeries): CellExemplar[] {
+function exemplarList(all: readonly (HistogramExemplar | undefined)[]): CellExemplar[] {
   const out: CellExemplar[] = [];
-  const all = s.exemplars!;
   for (let i = 0; i < all.length; i++) {
     const ex = all[i];
     if (ex === undefined) continue;

@@ -1,16 +1,8 @@
 import type { Attributes, Meter } from '@opentelemetry/api';
-import { emptyResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import {
-  DataPointType,
-  MeterProvider,
-  MetricReader,
-  type CollectionResult,
-  type Histogram as OtelHistogram,
-  type MetricProducer,
-  type MetricData,
-  type ViewOptions,
-} from '@opentelemetry/sdk-metrics';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { MeterProvider, MetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { ConfigurationError } from '../errors/MonitoringError.js';
+import { reportOnce } from '../internal/report.js';
 import {
   createExponentialHistogram,
   createHyperLogLog,
@@ -25,11 +17,12 @@ import {
   type SummaryMetric,
   type SummaryOptions,
 } from './advancedInstruments.js';
-import { CellMetricProducer, SCOPE } from './CellMetricProducer.js';
+import { CellMetricProducer } from './CellMetricProducer.js';
 import { CounterMetric, GaugeMetric, HistogramMetric, dropBadIncrement, dropBadValue } from './handles.js';
 import type { IMetricsCollector } from './IMetricsCollector.js';
-import { MetricStore, type Labels, type MetricFamily, type MetricKind, type MetricOptions } from './MetricStore.js';
-import { HistogramSeries, SKETCH_RELATIVE_ACCURACY, ValueSeries, bucketQuantile } from './series.js';
+import { toMetricSnapshots, type MetricSnapshot } from './MetricSnapshot.js';
+import { MetricStore, type Labels, type MetricKind, type MetricOptions, type Series } from './MetricStore.js';
+import { HistogramSeries, SKETCH_RELATIVE_ACCURACY, ValueSeries } from './series.js';
 
 export interface MemoryCollectorOptions {
   /** Most label sets per metric; more go to one overflow series. Default 2000. */
@@ -71,25 +64,6 @@ export interface HistogramSummary {
   percentile(q: number): number;
 }
 
-/** One series of a metric read through OTel's collect (any instrument, ours or a library's). */
-export interface SeriesSnapshot {
-  readonly labels: Attributes;
-  /** Counter, up-down counter and gauge value. */
-  readonly value?: number;
-  /** Histogram data. */
-  readonly histogram?: { count: number; sum: number; min?: number | undefined; max?: number | undefined; boundaries: number[]; counts: number[] };
-}
-
-export interface MetricSnapshot {
-  readonly name: string;
-  readonly scope: string;
-  readonly kind: 'sum' | 'gauge' | 'histogram' | 'exponential_histogram';
-  readonly monotonic: boolean;
-  readonly unit: string;
-  readonly description: string;
-  readonly series: readonly SeriesSnapshot[];
-}
-
 const NO_LABELS: Labels = Object.freeze({});
 
 /**
@@ -116,7 +90,6 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
   readonly meterProvider: MeterProvider | undefined;
   private readonly _store: MetricStore;
   private _meterSource: { getMeter(name: string, version?: string): Meter } | undefined;
-  private _sdkProducer: MetricProducer | undefined;
 
   constructor(options: MemoryCollectorOptions = {}) {
     const store = new MetricStore({
@@ -138,27 +111,6 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
     } else {
       this.meterProvider = undefined;
     }
-  }
-
-  /** Keeps the SDK's producer too, so `collectInstruments()` can read OTel instruments without the cells. */
-  override setMetricProducer(metricProducer: MetricProducer): void {
-    super.setMetricProducer(metricProducer);
-    this._sdkProducer = metricProducer;
-  }
-
-  /**
-   * @internal What the provider's OTel instruments hold, without this collector's cells: for
-   * exporters that render the cells straight from the store (the Prometheus endpoint), skipping
-   * their conversion to OTel data points.
-   */
-  async collectInstruments(options?: { timeoutMillis?: number }): Promise<CollectionResult> {
-    const result: CollectionResult = this._sdkProducer === undefined
-      ? { resourceMetrics: { resource: emptyResource(), scopeMetrics: [] }, errors: [] }
-      : await this._sdkProducer.collect(options);
-    // The advanced instruments are not plain cells: they go out as OTel data like any instrument.
-    const advanced = this.producer.instrumentData();
-    if (advanced.length > 0) result.resourceMetrics.scopeMetrics.push({ scope: SCOPE, metrics: advanced });
-    return result;
   }
 
   /** @internal Called by `createMonitoring` with the provider this collector was added to. */
@@ -230,7 +182,7 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
     }
     const fam = this._store.family(name, 'counter');
     if (fam === null) return;
-    (fam.get(labels) as ValueSeries | null)?.add(value);
+    fam.get(labels)?.add(value);
   }
 
   /** Adds a positive or negative delta to an up-down counter (in-flight requests, queue depth). */
@@ -241,7 +193,7 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
     }
     const fam = this._store.family(name, 'updowncounter');
     if (fam === null) return;
-    (fam.get(labels) as ValueSeries | null)?.add(delta);
+    fam.get(labels)?.add(delta);
   }
 
   recordGauge(name: string, value: number, labels?: Labels): void {
@@ -251,7 +203,7 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
     }
     const fam = this._store.family(name, 'gauge');
     if (fam === null) return;
-    (fam.get(labels) as ValueSeries | null)?.set(value);
+    fam.get(labels)?.set(value);
   }
 
   recordHistogram(name: string, value: number, labels?: Labels): void {
@@ -261,7 +213,7 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
     }
     const fam = this._store.family(name, 'histogram');
     if (fam === null) return;
-    (fam.get(labels) as HistogramSeries | null)?.record(value);
+    fam.get(labels)?.record(value);
   }
 
   /** Starts a timer; the returned function records the elapsed milliseconds in histogram `name` and returns them. */
@@ -343,29 +295,35 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
     gauges: Record<string, { labels: Attributes; value: number }[]>;
     histograms: Record<string, { labels: Attributes; summary: HistogramSummary }[]>;
   } {
-    const snap = { timestamp: Date.now(), counters: {}, gauges: {}, histograms: {} } as ReturnType<MemoryCollector['getSnapshot']>;
+    const snap: ReturnType<MemoryCollector['getSnapshot']> = { timestamp: Date.now(), counters: {}, gauges: {}, histograms: {} };
     for (const fam of this._store.families.values()) {
-      const all = fam.all();
-      if (all.length === 0) continue;
+      if (fam.canonical.size === 0 && fam.overflow === null) continue;
       if (fam.kind === 'histogram') {
-        snap.histograms[fam.name] = (all as HistogramSeries[]).map((s) => ({ labels: s.attributes, summary: summarize(s) }));
+        snap.histograms[fam.name] = fam.all().map((s) => ({ labels: s.attributes, summary: summarize(s) }));
       } else {
         const target = fam.kind === 'gauge' ? snap.gauges : snap.counters;
-        target[fam.name] = (all as ValueSeries[]).map((s) => ({ labels: s.attributes, value: s.value }));
+        target[fam.name] = fam.all().map((s) => ({ labels: s.attributes, value: s.value }));
       }
     }
     return snap;
   }
 
   /**
-   * Everything the provider's readers would see right now, through OTel's own `collect()`: the
-   * collector's cells and every OTel instrument of the same MeterProvider.
+   * Everything the provider's readers would see right now, as typed snapshots: the collector's
+   * cells and every OTel instrument of the same MeterProvider, with labels, values, histogram
+   * buckets, exemplars and timestamps. It reads through OTel's own `collect()`, the route the
+   * Prometheus endpoint and OTLP export take too, so all three agree.
+   *
+   * @example
+   * for (const m of await collector.read()) {
+   *   if (m.kind === 'histogram') for (const s of m.series) console.log(m.name, s.labels, s.histogram.count);
+   *   else for (const s of m.series) console.log(m.name, s.labels, s.value);
+   * }
    */
   async read(): Promise<MetricSnapshot[]> {
-    const { resourceMetrics } = await this.collect();
-    const out: MetricSnapshot[] = [];
-    for (const sm of resourceMetrics.scopeMetrics) for (const m of sm.metrics) out.push(toSnapshot(sm.scope.name, m));
-    return out;
+    const { resourceMetrics, errors } = await this.collect();
+    for (const err of errors) reportOnce(`read:${String(err)}`, `collecting metrics: ${String(err)}`);
+    return toMetricSnapshots(resourceMetrics);
   }
 
   /** One metric from `read()`, by name. */
@@ -377,19 +335,24 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
 
   protected override async onShutdown(): Promise<void> {}
 
-  /** @internal The cells, for coordinators that bind series directly. */
-  get store(): MetricStore {
-    return this._store;
+  /**
+   * Counts a record that instrumentation code built on this collector dropped (a bad duration, a
+   * value it cannot use) under `reason` in `service_infrastructure_records_dropped_total`, and
+   * reports `message` once through OTel's diag; in strict mode it throws `InvalidRecordError`.
+   *
+   * @example
+   * if (!(ms >= 0)) collector.dropRecord('invalid_duration', `operation "${name}" got ${ms}`);
+   */
+  dropRecord(reason: string, message: string): void {
+    this._store.drop(reason, message);
   }
 
-  private _find(name: string, labels: Labels): ValueSeries | HistogramSeries | undefined {
-    const fam = this._store.families.get(name);
-    return fam?.find(labels);
+  private _find(name: string, labels: Labels): Series | undefined {
+    return this._store.families.get(name)?.find(labels);
   }
 
-  private _series(name: string): (ValueSeries | HistogramSeries)[] {
-    const fam: MetricFamily | undefined = this._store.families.get(name);
-    return fam === undefined ? [] : fam.all();
+  private _series(name: string): Series[] {
+    return this._store.families.get(name)?.all() ?? [];
   }
 }
 
@@ -425,40 +388,4 @@ export function summarize(s: HistogramSeries): HistogramSummary {
     relativeError: s.sketch !== null ? SKETCH_RELATIVE_ACCURACY : undefined,
     percentile,
   };
-}
-
-function toSnapshot(scope: string, m: MetricData): MetricSnapshot {
-  const base = { name: m.descriptor.name, scope, unit: m.descriptor.unit, description: m.descriptor.description };
-  switch (m.dataPointType) {
-    case DataPointType.SUM:
-      return { ...base, kind: 'sum', monotonic: m.isMonotonic, series: m.dataPoints.map((p) => ({ labels: p.attributes, value: p.value })) };
-    case DataPointType.GAUGE:
-      return { ...base, kind: 'gauge', monotonic: false, series: m.dataPoints.map((p) => ({ labels: p.attributes, value: p.value })) };
-    case DataPointType.HISTOGRAM:
-      return {
-        ...base,
-        kind: 'histogram',
-        monotonic: false,
-        series: m.dataPoints.map((p) => ({ labels: p.attributes, histogram: histogramOf(p.value) })),
-      };
-    default:
-      return {
-        ...base,
-        kind: 'exponential_histogram',
-        monotonic: false,
-        series: m.dataPoints.map((p) => ({
-          labels: p.attributes,
-          histogram: { count: p.value.count, sum: p.value.sum ?? 0, min: p.value.min, max: p.value.max, boundaries: [], counts: [] },
-        })),
-      };
-  }
-}
-
-function histogramOf(h: OtelHistogram): NonNullable<SeriesSnapshot['histogram']> {
-  return { count: h.count, sum: h.sum ?? 0, min: h.min, max: h.max, boundaries: [...h.buckets.boundaries], counts: [...h.buckets.counts] };
-}
-
-/** Quantile of an OTel histogram point by Prometheus' interpolation rule (for `read()` results). */
-export function histogramQuantile(q: number, h: NonNullable<SeriesSnapshot['histogram']>): number {
-  return bucketQuantile(q, h.boundaries, h.counts, h.count);
 }

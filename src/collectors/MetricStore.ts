@@ -9,6 +9,8 @@ import { HistogramSeries, ValueSeries } from './series.js';
 export type Labels = Readonly<Record<string, string | number | boolean>>;
 
 export type MetricKind = 'counter' | 'updowncounter' | 'gauge' | 'histogram';
+/** The kinds whose series hold one number. */
+export type ValueKind = Exclude<MetricKind, 'histogram'>;
 
 /** Per-metric options, fixed the first time a metric is declared or recorded. */
 export interface MetricOptions {
@@ -215,8 +217,26 @@ export abstract class SeriesIndex<S> {
   }
 }
 
-/** @internal A metric and its series. */
-export class MetricFamily<S extends Series = Series> extends SeriesIndex<S> {
+/** @internal A counter, up-down counter or gauge and its series. */
+export class ValueFamily extends SeriesIndex<ValueSeries> {
+  constructor(
+    name: string,
+    readonly kind: ValueKind,
+    readonly description: string,
+    readonly unit: string,
+    store: MetricStore,
+  ) {
+    super(name, store);
+  }
+
+  protected _make(attributes: Attributes): ValueSeries {
+    return new ValueSeries(attributes, hrTime());
+  }
+}
+
+/** @internal A histogram with fixed bucket boundaries and its series. */
+export class HistogramFamily extends SeriesIndex<HistogramSeries> {
+  readonly kind = 'histogram' as const;
   /** Histogram sampling: record one value in `sampleEvery`, weighted by it. 1 records everything. */
   sampleEvery = 1;
   /** Histogram series keep a DDSketch (defaults to the store's `sketches`). */
@@ -224,7 +244,6 @@ export class MetricFamily<S extends Series = Series> extends SeriesIndex<S> {
 
   constructor(
     name: string,
-    readonly kind: MetricKind,
     readonly description: string,
     readonly unit: string,
     readonly boundaries: Float64Array,
@@ -234,13 +253,13 @@ export class MetricFamily<S extends Series = Series> extends SeriesIndex<S> {
     this.sketch = store.sketches;
   }
 
-  protected _make(attributes: Attributes): S {
-    const start = hrTime();
-    return (this.kind === 'histogram'
-      ? new HistogramSeries(attributes, start, this.boundaries, this.sketch, this.sampleEvery)
-      : new ValueSeries(attributes, start)) as S;
+  protected _make(attributes: Attributes): HistogramSeries {
+    return new HistogramSeries(attributes, hrTime(), this.boundaries, this.sketch, this.sampleEvery);
   }
 }
+
+/** @internal A metric and its series; `kind` tells which. */
+export type MetricFamily = ValueFamily | HistogramFamily;
 
 /**
  * @internal The in-memory cells behind `MemoryCollector`: metric families keyed by name, each with
@@ -256,7 +275,7 @@ export class MetricStore {
   readonly sketches: boolean;
   readonly startTime: HrTime = hrTime();
   private readonly _invalid = new Map<string, string>();
-  private readonly _dropped: MetricFamily<ValueSeries>;
+  private readonly _dropped: ValueFamily;
 
   constructor(options: MetricStoreOptions = {}) {
     const max = options.maxCardinality ?? 2000;
@@ -264,16 +283,19 @@ export class MetricStore {
     this.maxCardinality = max;
     this.strict = options.strict ?? false;
     this.sketches = options.sketches ?? true;
-    this._dropped = this._make(DROPPED_METRIC, 'counter', {
+    this._dropped = this._makeValue(DROPPED_METRIC, 'counter', {
       description: 'Records the SDK dropped instead of throwing into the application, by reason.',
       unit: '',
-    }) as MetricFamily<ValueSeries>;
+    });
   }
 
   /**
    * Declares a metric with options, or returns the existing one. Throws at setup when the name,
    * kind or buckets are invalid: declaring is configuration, unlike recording.
    */
+  declare(name: string, kind: 'histogram', options?: MetricOptions): HistogramFamily;
+  declare(name: string, kind: ValueKind, options?: MetricOptions): ValueFamily;
+  declare(name: string, kind: MetricKind, options?: MetricOptions): MetricFamily;
   declare(name: string, kind: MetricKind, options: MetricOptions = {}): MetricFamily {
     const existing = this.families.get(name);
     if (existing !== undefined) {
@@ -285,7 +307,8 @@ export class MetricStore {
     if (options.sampleOneIn !== undefined && (!Number.isInteger(options.sampleOneIn) || options.sampleOneIn < 1)) {
       throw new ConfigurationError('sampleOneIn', options.sampleOneIn, 'a positive integer');
     }
-    const fam = this._make(name, kind, options);
+    if (kind !== 'histogram') return this._makeValue(name, kind, options);
+    const fam = this._makeHistogram(name, options);
     if (options.sampleOneIn !== undefined) fam.sampleEvery = options.sampleOneIn;
     if (options.sketch !== undefined) fam.sketch = options.sketch;
     return fam;
@@ -307,6 +330,8 @@ export class MetricStore {
   }
 
   /** The family for a record call, created with defaults on first use; null (counted) when unusable. */
+  family(name: string, kind: 'histogram'): HistogramFamily | null;
+  family(name: string, kind: ValueKind): ValueFamily | null;
   family(name: string, kind: MetricKind): MetricFamily | null {
     const fam = this.families.get(name);
     if (fam !== undefined) {
@@ -332,7 +357,7 @@ export class MetricStore {
       this.drop('too_many_metrics', `more than ${MAX_METRICS} metrics; "${name}" was dropped`);
       return null;
     }
-    return this._make(name, kind, {});
+    return kind === 'histogram' ? this._makeHistogram(name, {}) : this._makeValue(name, kind, {});
   }
 
   /** Counts a dropped record under `reason` and reports it once; in strict mode throws instead. */
@@ -350,10 +375,16 @@ export class MetricStore {
     return out;
   }
 
-  private _make(name: string, kind: MetricKind, options: MetricOptions): MetricFamily {
+  private _makeValue(name: string, kind: ValueKind, options: MetricOptions): ValueFamily {
+    const fam = new ValueFamily(name, kind, options.description ?? '', options.unit ?? inferUnit(name), this);
+    this.families.set(name, fam);
+    return fam;
+  }
+
+  private _makeHistogram(name: string, options: MetricOptions): HistogramFamily {
     const unit = options.unit ?? inferUnit(name);
     const buckets = options.buckets ?? (unit === 's' ? SECONDS_BUCKETS : DEFAULT_BUCKETS);
-    const fam = new MetricFamily(name, kind, options.description ?? '', unit, Float64Array.from(buckets), this);
+    const fam = new HistogramFamily(name, options.description ?? '', unit, Float64Array.from(buckets), this);
     this.families.set(name, fam);
     return fam;
   }

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors/MonitoringError.js';
-import type { Labels, MetricFamily, MetricStore, SeriesIndex } from './MetricStore.js';
+import type { HistogramFamily, Labels, MetricStore, SeriesIndex, ValueFamily } from './MetricStore.js';
 import type { HistogramSeries, ValueSeries } from './series.js';
 
 /**
@@ -26,7 +26,7 @@ export function bindSeries<S>(family: SeriesIndex<S>, labels: Labels | undefined
 export class BoundCounter {
   /** @internal */
   constructor(
-    readonly series: ValueSeries,
+    private readonly _series: ValueSeries,
     private readonly _store: MetricStore,
     private readonly _name: string,
   ) {}
@@ -34,7 +34,7 @@ export class BoundCounter {
   /** Adds a finite, non-negative number (default 1); anything else is dropped and counted. */
   add(value = 1): void {
     if (typeof value === 'number' && value >= 0 && value !== Infinity) {
-      const s = this.series;
+      const s = this._series;
       s.value += value;
       s.updates++;
     } else {
@@ -43,14 +43,14 @@ export class BoundCounter {
   }
 
   inc(): void {
-    const s = this.series;
+    const s = this._series;
     s.value++;
     s.updates++;
   }
 
   /** The current value. */
   get value(): number {
-    return this.series.value;
+    return this._series.value;
   }
 }
 
@@ -58,14 +58,14 @@ export class BoundCounter {
 export class BoundGauge {
   /** @internal */
   constructor(
-    readonly series: ValueSeries,
+    private readonly _series: ValueSeries,
     private readonly _store: MetricStore,
     private readonly _name: string,
   ) {}
 
   set(value: number): void {
     if (typeof value === 'number' && value - value === 0) {
-      const s = this.series;
+      const s = this._series;
       s.value = value;
       s.updates++;
     } else dropBadValue(this._store, 'gauge', this._name, value);
@@ -74,14 +74,14 @@ export class BoundGauge {
   /** Adds a finite delta (either sign): in-flight requests, queue depth. */
   add(delta: number): void {
     if (typeof delta === 'number' && delta - delta === 0) {
-      const s = this.series;
+      const s = this._series;
       s.value += delta;
       s.updates++;
     } else dropBadValue(this._store, 'gauge', this._name, delta);
   }
 
   get value(): number {
-    return this.series.value;
+    return this._series.value;
   }
 }
 
@@ -97,7 +97,7 @@ export class BoundGauge {
 export class BoundHistogram {
   /** @internal */
   constructor(
-    readonly series: HistogramSeries,
+    private readonly _series: HistogramSeries,
     private readonly _store: MetricStore,
     private readonly _name: string,
   ) {}
@@ -105,7 +105,21 @@ export class BoundHistogram {
   record(value: number): void {
     // v - v is 0 for finite numbers and NaN for NaN and ±Infinity: one check for both. The typeof
     // check keeps strings out ('5' - '5' is 0 too, and '5' + 1 is '51').
-    if (typeof value === 'number' && value - value === 0) this.series.record(value);
+    if (typeof value === 'number' && value - value === 0) this._series.record(value);
+    else dropBadValue(this._store, 'histogram', this._name, value);
+  }
+
+  /**
+   * Records `value` and keeps it as its bucket's exemplar, linked to a sampled span (OpenMetrics
+   * `# {trace_id=...}` and OTLP exemplars). `timeMs` is the wall-clock time of the record, when
+   * the caller has it already (a span's end time); default `Date.now()`.
+   *
+   * @example
+   * const sc = span.spanContext();
+   * latency.recordWithExemplar(0.042, sc.traceId, sc.spanId);
+   */
+  recordWithExemplar(value: number, traceId: string, spanId: string, timeMs?: number): void {
+    if (typeof value === 'number' && value - value === 0) this._series.recordWithExemplar(value, traceId, spanId, timeMs);
     else dropBadValue(this._store, 'histogram', this._name, value);
   }
 }
@@ -123,7 +137,7 @@ export class BoundHistogram {
 export class CounterMetric {
   /** @internal */
   constructor(
-    private readonly _family: MetricFamily,
+    private readonly _family: ValueFamily,
     private readonly _store: MetricStore,
   ) {}
 
@@ -132,12 +146,22 @@ export class CounterMetric {
   }
 
   add(value = 1, labels?: Labels): void {
-    if (typeof value === 'number' && value >= 0 && value !== Infinity) (this._family.get(labels) as ValueSeries | null)?.add(value);
+    if (typeof value === 'number' && value >= 0 && value !== Infinity) this._family.get(labels)?.add(value);
     else dropBadIncrement(this._store, this._family.name, value);
   }
 
+  /** A handle for one label set; throws `ConfigurationError` when the labels are invalid (binding is setup). */
   bind(labels?: Labels): BoundCounter {
-    return new BoundCounter(bindSeries(this._family, labels) as ValueSeries, this._store, this._family.name);
+    return new BoundCounter(bindSeries(this._family, labels), this._store, this._family.name);
+  }
+
+  /**
+   * A handle for one label set, for label values that arrive at run time: invalid labels are
+   * dropped and counted like a record's, and the result is undefined instead of a throw.
+   */
+  tryBind(labels?: Labels): BoundCounter | undefined {
+    const series = this._family.get(labels);
+    return series === null ? undefined : new BoundCounter(series, this._store, this._family.name);
   }
 }
 
@@ -145,7 +169,7 @@ export class CounterMetric {
 export class GaugeMetric {
   /** @internal */
   constructor(
-    private readonly _family: MetricFamily,
+    private readonly _family: ValueFamily,
     private readonly _store: MetricStore,
   ) {}
 
@@ -154,17 +178,24 @@ export class GaugeMetric {
   }
 
   set(value: number, labels?: Labels): void {
-    if (typeof value === 'number' && value - value === 0) (this._family.get(labels) as ValueSeries | null)?.set(value);
+    if (typeof value === 'number' && value - value === 0) this._family.get(labels)?.set(value);
     else dropBadValue(this._store, 'gauge', this._family.name, value);
   }
 
   add(delta: number, labels?: Labels): void {
-    if (typeof delta === 'number' && delta - delta === 0) (this._family.get(labels) as ValueSeries | null)?.add(delta);
+    if (typeof delta === 'number' && delta - delta === 0) this._family.get(labels)?.add(delta);
     else dropBadValue(this._store, 'gauge', this._family.name, delta);
   }
 
+  /** A handle for one label set; throws `ConfigurationError` when the labels are invalid (binding is setup). */
   bind(labels?: Labels): BoundGauge {
-    return new BoundGauge(bindSeries(this._family, labels) as ValueSeries, this._store, this._family.name);
+    return new BoundGauge(bindSeries(this._family, labels), this._store, this._family.name);
+  }
+
+  /** As `bind`, but invalid labels are dropped and counted and the result is undefined; see `CounterMetric.tryBind`. */
+  tryBind(labels?: Labels): BoundGauge | undefined {
+    const series = this._family.get(labels);
+    return series === null ? undefined : new BoundGauge(series, this._store, this._family.name);
   }
 }
 
@@ -172,7 +203,7 @@ export class GaugeMetric {
 export class HistogramMetric {
   /** @internal */
   constructor(
-    private readonly _family: MetricFamily,
+    private readonly _family: HistogramFamily,
     private readonly _store: MetricStore,
   ) {}
 
@@ -186,12 +217,19 @@ export class HistogramMetric {
   }
 
   record(value: number, labels?: Labels): void {
-    if (typeof value === 'number' && value - value === 0) (this._family.get(labels) as HistogramSeries | null)?.record(value);
+    if (typeof value === 'number' && value - value === 0) this._family.get(labels)?.record(value);
     else dropBadValue(this._store, 'histogram', this._family.name, value);
   }
 
+  /** A handle for one label set; throws `ConfigurationError` when the labels are invalid (binding is setup). */
   bind(labels?: Labels): BoundHistogram {
-    return new BoundHistogram(bindSeries(this._family, labels) as HistogramSeries, this._store, this._family.name);
+    return new BoundHistogram(bindSeries(this._family, labels), this._store, this._family.name);
+  }
+
+  /** As `bind`, but invalid labels are dropped and counted and the result is undefined; see `CounterMetric.tryBind`. */
+  tryBind(labels?: Labels): BoundHistogram | undefined {
+    const series = this._family.get(labels);
+    return series === null ? undefined : new BoundHistogram(series, this._store, this._family.name);
   }
 }
 

@@ -2,10 +2,9 @@ import { SpanStatusCode, TraceFlags, context, trace, type Attributes, type Span,
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { MonitoringMode } from '../config/MonitoringMode.js';
 import { MonitoringSettings } from '../config/MonitoringSettings.js';
-import type { MemoryCollector } from '../collectors/MemoryCollector.js';
-import type { MetricFamily } from '../collectors/MetricStore.js';
-import type { HistogramSeries, ValueSeries } from '../collectors/series.js';
-import { createTelemetry, type Telemetry } from '../export/telemetry.js';
+import type { BoundHistogram, CounterMetric, HistogramMetric } from '../collectors/handles.js';
+import type { HistogramSummary, MemoryCollector } from '../collectors/MemoryCollector.js';
+import { telemetryFor, type Telemetry } from '../export/telemetry.js';
 import { once, withTimeout } from '../internal/timeout.js';
 import type { RecentSpanStore } from '../tracing/RecentSpanStore.js';
 import type {
@@ -167,14 +166,14 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
   protected readonly _detailed: boolean;
   private readonly _telemetry: Telemetry | undefined;
   private readonly _spanStore: RecentSpanStore | undefined;
-  private readonly _phaseFamily: MetricFamily;
-  private readonly _errorFamily: MetricFamily;
-  private readonly _operationFamily: MetricFamily;
-  private readonly _metricFamily: MetricFamily;
-  private readonly _phaseSeries = new Map<string, HistogramSeries>();
+  private readonly _phases: HistogramMetric;
+  private readonly _phaseErrors: CounterMetric;
+  private readonly _operations: HistogramMetric;
+  private readonly _metricValues: HistogramMetric;
+  private readonly _phaseSeries = new Map<string, BoundHistogram>();
   /** One-entry cache in front of `_phaseSeries`: loops usually end the same phase name again. */
   private _lastPhaseName = '';
-  private _lastPhaseSeries: HistogramSeries | undefined = undefined;
+  private _lastPhaseSeries: BoundHistogram | undefined = undefined;
   private readonly _ring: RecordRing;
   private readonly _ringSize: number;
   private _closed = false;
@@ -182,28 +181,22 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
 
   constructor(options: CoordinatorOptions = {}) {
     this.settings = options.settings ?? new MonitoringSettings({ mode: this.defaultMode() });
-    if (options.tracerProvider !== undefined && options.collector !== undefined) {
-      this._telemetry = undefined;
-      this._tracer = options.tracerProvider.getTracer('service-infrastructure', '0.1.0');
-      this.collector = options.collector;
-      this._spanStore = options.spanStore;
-    } else {
-      this._telemetry = createTelemetry(this.settings);
-      this._tracer = this._telemetry.tracerProvider.getTracer('service-infrastructure', '0.1.0');
-      this.collector = this._telemetry.collector;
-      this._spanStore = this._telemetry.spanStore;
-    }
+    const providers = telemetryFor(this.settings, options);
+    this._telemetry = providers.owned;
+    this._tracer = providers.tracerProvider.getTracer('service-infrastructure', '0.1.0');
+    this.collector = providers.collector;
+    this._spanStore = providers.spanStore;
     this._detailed = this.settings.enableDetailedMetrics;
     this._ringSize = this._detailed ? this.settings.maxSnapshots : 0;
     this._ring = new RecordRing(this._ringSize);
-    const store = this.collector.store;
+    const collector = this.collector;
     // No DDSketch on the phase and operation histograms: their snapshot percentiles come from the
     // recent-records ring (the issue's "bounded ring, with per-phase ... p50/p95/p99"), and a sketch
     // insert per phase measured ~2% of a span's cost (bench phase.direct).
-    this._phaseFamily = store.declare(PHASE_DURATION_METRIC, 'histogram', { description: 'Duration of performance phases.', unit: 's', sketch: false });
-    this._errorFamily = store.declare(PHASE_ERRORS_METRIC, 'counter', { description: 'Performance phases that ended in error.', unit: '' });
-    this._operationFamily = store.declare(OPERATION_DURATION_METRIC, 'histogram', { description: 'Duration of recorded operations.', unit: 's', sketch: false });
-    this._metricFamily = store.declare(METRIC_VALUE_METRIC, 'histogram', { description: 'Values passed to recordMetric, by metric.' });
+    this._phases = collector.histogram(PHASE_DURATION_METRIC, { description: 'Duration of performance phases.', unit: 's', sketch: false });
+    this._phaseErrors = collector.counter(PHASE_ERRORS_METRIC, { description: 'Performance phases that ended in error.', unit: '' });
+    this._operations = collector.histogram(OPERATION_DURATION_METRIC, { description: 'Duration of recorded operations.', unit: 's', sketch: false });
+    this._metricValues = collector.histogram(METRIC_VALUE_METRIC, { description: 'Values passed to recordMetric, by metric.' });
     const shutdown = once(async (timeoutMs: number) => {
       this._closed = true;
       if (this._telemetry !== undefined) await this._telemetry.shutdown(timeoutMs);
@@ -251,11 +244,11 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
 
   recordOperation(name: string, durationMs: number, attributes?: Attributes): void {
     if (!Number.isFinite(durationMs) || durationMs < 0) {
-      this.collector.store.drop('invalid_duration', `operation "${name}" got duration ${durationMs}`);
+      this.collector.dropRecord('invalid_duration', `operation "${name}" got duration ${durationMs}`);
       return;
     }
-    const series = this._operationFamily.get({ operation: name }) as HistogramSeries | null;
-    if (series !== null) {
+    const series = this._operations.tryBind({ operation: name });
+    if (series !== undefined) {
       const sc = trace.getSpanContext(context.active());
       if (sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) !== 0) series.recordWithExemplar(durationMs / 1000, sc.traceId, sc.spanId);
       else series.record(durationMs / 1000);
@@ -266,22 +259,22 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
 
   recordMetric(name: string, value: number, attributes?: Attributes): void {
     if (!Number.isFinite(value)) {
-      this.collector.store.drop('non_finite', `metric "${name}" got ${value}`);
+      this.collector.dropRecord('non_finite', `metric "${name}" got ${value}`);
       return;
     }
-    (this._metricFamily.get({ metric: name }) as HistogramSeries | null)?.record(value);
+    this._metricValues.record(value, { metric: name });
     this._onMetric(name, value, attributes);
   }
 
   getSnapshot(): PerformanceSnapshot {
     const errors = new Map<string, number>();
-    for (const s of this._errorFamily.all() as ValueSeries[]) errors.set(String(s.attributes['phase']), s.value);
+    for (const s of this.collector.getSeries(PHASE_ERRORS_METRIC)) errors.set(String(s.labels['phase']), s.value ?? 0);
     return {
       timestamp: Date.now(),
       mode: this.mode,
-      phases: statsOf(this._phaseFamily, 'phase', 1000, errors, this._ring.durationsByName(0)),
-      operations: statsOf(this._operationFamily, 'operation', 1000, undefined, this._ring.durationsByName(1)),
-      metrics: statsOf(this._metricFamily, 'metric', 1, undefined, undefined),
+      phases: statsOf(this.collector.getSeries(PHASE_DURATION_METRIC), 'phase', 1000, errors, this._ring.durationsByName(0)),
+      operations: statsOf(this.collector.getSeries(OPERATION_DURATION_METRIC), 'operation', 1000, undefined, this._ring.durationsByName(1)),
+      metrics: statsOf(this.collector.getSeries(METRIC_VALUE_METRIC), 'metric', 1, undefined, undefined),
       recent: this._recent(),
     };
   }
@@ -318,11 +311,8 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
     phase.ended = true;
     let series = phase.name === this._lastPhaseName ? this._lastPhaseSeries : this._phaseSeries.get(phase.name);
     if (series === undefined) {
-      const s = this._phaseFamily.get({ phase: phase.name }) as HistogramSeries | null;
-      if (s !== null) {
-        series = s;
-        if (this._phaseSeries.size < this.settings.maxCardinality) this._phaseSeries.set(phase.name, s);
-      }
+      series = this._phases.tryBind({ phase: phase.name });
+      if (series !== undefined && this._phaseSeries.size < this.settings.maxCardinality) this._phaseSeries.set(phase.name, series);
     }
     if (series !== undefined) {
       this._lastPhaseName = phase.name;
@@ -331,7 +321,7 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
       if ((sc.traceFlags & TraceFlags.SAMPLED) !== 0) series.recordWithExemplar(ms / 1000, sc.traceId, sc.spanId, endMs);
       else series.record(ms / 1000);
     }
-    if (error !== undefined) (this._errorFamily.get({ phase: phase.name }) as ValueSeries | null)?.add(1);
+    if (error !== undefined) this._phaseErrors.add(1, { phase: phase.name });
     if (this._ringSize > 0) this._remember(error === undefined ? 0 : 2, phase.name, ms, endMs, sc);
     this._onPhaseEnd(phase, ms, error, attributes);
     return ms;
@@ -363,23 +353,23 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
 }
 
 function statsOf(
-  fam: MetricFamily,
+  series: readonly { labels: Attributes; histogram?: HistogramSummary }[],
   label: string,
   scale: number,
   errors: Map<string, number> | undefined,
   recent: Map<string, number[]> | undefined,
 ): Record<string, TimingStats> {
   const out: Record<string, TimingStats> = {};
-  for (const s of fam.all() as HistogramSeries[]) {
-    if (s.count === 0) continue;
-    const name = String(s.attributes[label] ?? 'overflow');
+  for (const { labels, histogram: s } of series) {
+    if (s === undefined || s.count === 0) continue;
+    const name = String(labels[label] ?? 'overflow');
     const window = recent?.get(name);
     let percentiles: { p50Ms: number; p95Ms: number; p99Ms: number } | undefined;
     if (window !== undefined && window.length > 0) {
       window.sort((a, b) => a - b);
       percentiles = { p50Ms: nearestRank(window, 0.5), p95Ms: nearestRank(window, 0.95), p99Ms: nearestRank(window, 0.99) };
-    } else if (s.sketch !== null) {
-      percentiles = { p50Ms: s.quantile(0.5) * scale, p95Ms: s.quantile(0.95) * scale, p99Ms: s.quantile(0.99) * scale };
+    } else if (s.relativeError !== undefined) {
+      percentiles = { p50Ms: s.p50 * scale, p95Ms: s.p95 * scale, p99Ms: s.p99 * scale };
     }
     out[name] = {
       count: s.count,

@@ -4,7 +4,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import type { CollectionResult, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { MetricStore } from '../collectors/MetricStore.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { markOwnServer } from '../internal/ownServers.js';
 import { reportOnce } from '../internal/report.js';
@@ -18,17 +17,6 @@ import {
 /** Anything with OTel's `MetricReader.collect()`: `monitoring.collector`, or any reader. */
 export interface MetricSource {
   collect(options?: { timeoutMillis?: number }): Promise<CollectionResult>;
-}
-
-/** A `MemoryCollector`: its cells are rendered from the store, its OTel instruments via `collectInstruments()`. */
-interface CellSource extends MetricSource {
-  readonly store: MetricStore;
-  collectInstruments(options?: { timeoutMillis?: number }): Promise<CollectionResult>;
-}
-
-function isCellSource(source: MetricSource): source is CellSource {
-  const s = source as Partial<CellSource>;
-  return typeof s.collectInstruments === 'function' && s.store instanceof MetricStore;
 }
 
 /**
@@ -153,10 +141,10 @@ export class PrometheusEndpoint {
 
   /** Collects and renders everything at once (tests, custom transports). */
   async scrape(openMetrics = false): Promise<Scrape> {
-    const { resourceMetrics, store } = await this._collect();
+    const resourceMetrics = await this._collect();
     return {
       contentType: openMetrics ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
-      body: this._serializer.serialize(resourceMetrics, openMetrics, store),
+      body: this._serializer.serialize(resourceMetrics, openMetrics),
     };
   }
 
@@ -207,14 +195,11 @@ export class PrometheusEndpoint {
     return this._closing;
   }
 
-  private async _collect(): Promise<{ resourceMetrics: ResourceMetrics; store: MetricStore | undefined }> {
-    const source = this._source;
-    const cells = isCellSource(source);
-    const result = cells
-      ? await source.collectInstruments({ timeoutMillis: this._collectTimeout })
-      : await source.collect({ timeoutMillis: this._collectTimeout });
+  /** The one route for every consumer: OTel's `collect()`, which includes the collector's cells. */
+  private async _collect(): Promise<ResourceMetrics> {
+    const result = await this._source.collect({ timeoutMillis: this._collectTimeout });
     for (const err of result.errors) reportOnce(`prom:collect:${String(err)}`, `collecting metrics for Prometheus: ${String(err)}`);
-    return { resourceMetrics: result.resourceMetrics, store: cells ? source.store : undefined };
+    return result.resourceMetrics;
   }
 
   private async _serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -239,7 +224,7 @@ export class PrometheusEndpoint {
     this._active++;
     try {
       const openMetrics = wantsOpenMetrics(req.headers.accept);
-      const { resourceMetrics, store } = await this._collect();
+      const resourceMetrics = await this._collect();
       res.statusCode = 200;
       res.setHeader('Content-Type', openMetrics ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE);
       res.setHeader('Cache-Control', 'no-store');
@@ -250,7 +235,7 @@ export class PrometheusEndpoint {
       // Yield to the event loop every `sliceMs` of rendering: 10,000 histogram series take tens of
       // ms, which must not run as one block while the application serves requests.
       let sliceStart = performance.now();
-      for (const chunk of this._serializer.chunks(resourceMetrics, openMetrics, store)) {
+      for (const chunk of this._serializer.chunks(resourceMetrics, openMetrics)) {
         if (res.destroyed) return;
         if (!res.write(chunk)) await drained(res);
         if (performance.now() - sliceStart >= this._sliceMs) {

@@ -1,8 +1,6 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
-import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { CellExemplar } from '../collectors/CellMetricProducer.js';
-import { MetricFamily, type MetricStore } from '../collectors/MetricStore.js';
-import type { HistogramSeries, ValueSeries } from '../collectors/series.js';
+import { DataPointType, type GaugeMetricData, type HistogramMetricData, type ResourceMetrics, type SumMetricData } from '@opentelemetry/sdk-metrics';
+import { exemplarsOf, type CellExemplar } from '../collectors/exemplars.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 
@@ -37,6 +35,9 @@ interface Family {
   readonly scale: number;
   readonly sources: Source[];
 }
+
+/** The OTel metric data a Prometheus family is rendered from (exponential histograms have no text form). */
+type Source = SumMetricData | GaugeMetricData | HistogramMetricData;
 
 /** How one OTel (name, unit, kind) maps onto Prometheus; computed once per metric and cached. */
 interface NameInfo {
@@ -158,13 +159,9 @@ function unitSuffix(unit: string, type: PromType): readonly [string, number] {
   return [sanitizeName(bare, false), 1];
 }
 
-/** Where a family's series come from: OTel metric data, or the collector's cells directly. */
-type Source = MetricData | MetricFamily;
-
 /**
- * Serialises metrics to the Prometheus text format 0.0.4, or to OpenMetrics 1.0 with exemplars:
- * OTel metric data (`MetricReader.collect()`) and, optionally, the collector's cells read straight
- * from their store.
+ * Serialises OTel metric data (`MetricReader.collect()`: the collector's cells and any OTel
+ * instrument) to the Prometheus text format 0.0.4, or to OpenMetrics 1.0 with exemplars.
  *
  * Written instead of using `@opentelemetry/exporter-prometheus`' serializer because
  * `bench/prometheus.js` measured that one at ~1.6 s for 10,000 histogram series, in one blocking
@@ -197,18 +194,15 @@ export class PrometheusSerializer {
   }
 
   /** The whole exposition as one string. */
-  serialize(resourceMetrics: ResourceMetrics, openMetrics = false, store?: MetricStore): string {
+  serialize(resourceMetrics: ResourceMetrics, openMetrics = false): string {
     const parts: Buffer[] = [];
-    for (const chunk of this.chunks(resourceMetrics, openMetrics, store)) parts.push(chunk);
+    for (const chunk of this.chunks(resourceMetrics, openMetrics)) parts.push(chunk);
     return Buffer.concat(parts).toString('utf8');
   }
 
-  /**
-   * The exposition in buffers of about `chunkBytes` each; concatenated they are `serialize()`.
-   * `store`, when given, adds the collector's cells, rendered from the store itself.
-   */
-  *chunks(resourceMetrics: ResourceMetrics, openMetrics = false, store?: MetricStore): Generator<Buffer, void, undefined> {
-    const families = this._families(resourceMetrics, store);
+  /** The exposition in buffers of about `chunkBytes` each; concatenated they are `serialize()`. */
+  *chunks(resourceMetrics: ResourceMetrics, openMetrics = false): Generator<Buffer, void, undefined> {
+    const families = this._families(resourceMetrics);
     const w = new ByteWriter(this._chunkBytes);
     if (this._targetInfo) w.text(this._targetInfoText(resourceMetrics, openMetrics));
     for (const fam of families.values()) {
@@ -219,40 +213,25 @@ export class PrometheusSerializer {
         const sum = utf8(fam.base + '_sum');
         const count = utf8(fam.base + '_count');
         for (const src of fam.sources) {
-          if (src instanceof MetricFamily) {
-            const le = leBytes(src.boundaries, fam.scale);
-            const series = src.canonical.values() as IterableIterator<HistogramSeries>;
-            for (const s of series) {
-              this._histogram(w, fam, open, sum, count, le, s.attributes, s.counts, s.sum, s.count, openMetrics ? s.exemplars : null);
-              if (w.ready.length > 0) yield* w.drain();
-            }
-            const o = src.overflow as HistogramSeries | null;
-            if (o !== null) this._histogram(w, fam, open, sum, count, le, o.attributes, o.counts, o.sum, o.count, openMetrics ? o.exemplars : null);
-          } else if (src.dataPointType === DataPointType.HISTOGRAM) {
-            const first = src.dataPoints[0];
-            const le = leBytes(first !== undefined ? first.value.buckets.boundaries : [], fam.scale);
-            for (const p of src.dataPoints) {
-              const ex = openMetrics ? (p as { exemplars?: readonly CellExemplar[] }).exemplars : undefined;
-              this._histogram(w, fam, open, sum, count, le, p.attributes, p.value.buckets.counts, p.value.sum ?? 0, p.value.count, ex !== undefined ? byBucket(ex) : null);
-              if (w.ready.length > 0) yield* w.drain();
-            }
+          if (src.dataPointType !== DataPointType.HISTOGRAM) continue;
+          // Every point of one metric shares its boundaries (the cells hand out one array per metric).
+          let bounds: number[] | undefined;
+          let le: Uint8Array[] = [];
+          for (const p of src.dataPoints) {
+            const b = p.value.buckets.boundaries;
+            if (b !== bounds) le = leBytes((bounds = b), fam.scale);
+            const ex = openMetrics ? exemplarsOf(p) : undefined;
+            this._histogram(w, fam, open, sum, count, le, p.attributes, p.value.buckets.counts, p.value.sum ?? 0, p.value.count, ex !== undefined ? byBucket(ex) : null);
+            if (w.ready.length > 0) yield* w.drain();
           }
         }
       } else {
         const name = utf8(fam.sample);
         for (const src of fam.sources) {
-          if (src instanceof MetricFamily) {
-            for (const s of src.canonical.values() as IterableIterator<ValueSeries>) {
-              this._value(w, fam, name, s.attributes, s.value);
-              if (w.ready.length > 0) yield* w.drain();
-            }
-            const o = src.overflow as ValueSeries | null;
-            if (o !== null) this._value(w, fam, name, o.attributes, o.value);
-          } else if (src.dataPointType === DataPointType.SUM || src.dataPointType === DataPointType.GAUGE) {
-            for (const p of src.dataPoints) {
-              this._value(w, fam, name, p.attributes, p.value);
-              if (w.ready.length > 0) yield* w.drain();
-            }
+          if (src.dataPointType === DataPointType.HISTOGRAM) continue;
+          for (const p of src.dataPoints) {
+            this._value(w, fam, name, p.attributes, p.value);
+            if (w.ready.length > 0) yield* w.drain();
           }
         }
       }
@@ -307,8 +286,8 @@ export class PrometheusSerializer {
     sampleLine(w, countName, labels, count);
   }
 
-  /** Groups metrics by Prometheus name across scopes and the store; a name claimed by two types keeps the first. */
-  private _families(resourceMetrics: ResourceMetrics, store: MetricStore | undefined): Map<string, Family> {
+  /** Groups metrics by Prometheus name across scopes; a name claimed by two types keeps the first. */
+  private _families(resourceMetrics: ResourceMetrics): Map<string, Family> {
     const families = new Map<string, Family>();
     const add = (src: Source, name: string, unit: string, description: string, type: PromType): void => {
       const info = this._name(name, unit, type);
@@ -333,13 +312,6 @@ export class PrometheusSerializer {
           continue;
         }
         if (m.dataPoints.length > 0) add(m, m.descriptor.name, m.descriptor.unit, m.descriptor.description, type);
-      }
-    }
-    if (store !== undefined) {
-      for (const f of store.families.values()) {
-        if (f.canonical.size === 0 && f.overflow === null) continue;
-        const type: PromType = f.kind === 'histogram' ? 'histogram' : f.kind === 'counter' ? 'counter' : 'gauge';
-        add(f, f.name, f.unit, f.description, type);
       }
     }
     return families;
@@ -434,7 +406,6 @@ function leBytes(boundaries: ArrayLike<number>, scale: number): Uint8Array[] {
   return out;
 }
 
-/** Exemplars from OTel-shaped data points (a list with bucket indexes) as an array indexed by bucket. */
 /** One sample line: `name{labels} value` (braces only when there are labels). */
 function sampleLine(w: ByteWriter, name: Uint8Array, labels: Uint8Array, value: number): void {
   w.bytes(name);
@@ -448,6 +419,7 @@ function sampleLine(w: ByteWriter, name: Uint8Array, labels: Uint8Array, value: 
   w.byte(NEWLINE);
 }
 
+/** Exemplars from a data point (a list with bucket indexes) as an array indexed by bucket. */
 function byBucket(list: readonly CellExemplar[]): ({ value: number; timeMs: number; traceId: string; spanId: string } | undefined)[] {
   const out: ({ value: number; timeMs: number; traceId: string; spanId: string } | undefined)[] = [];
   for (const e of list) out[e.bucket] = { value: e.value, timeMs: e.timestamp[0] * 1000 + e.timestamp[1] / 1e6, traceId: e.traceId, spanId: e.spanId };

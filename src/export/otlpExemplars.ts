@@ -1,6 +1,6 @@
 import type { AttributeValue, Attributes, HrTime } from '@opentelemetry/api';
-import { AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
-import type { CellExemplar } from '../collectors/CellMetricProducer.js';
+import { AggregationTemporality, DataPointType, type HistogramMetricData, type MetricData, type ResourceMetrics, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
+import { exemplarsOf } from '../collectors/exemplars.js';
 import { reportOnce } from '../internal/report.js';
 
 /**
@@ -20,8 +20,6 @@ interface Serializer {
   serializeRequest(request: ResourceMetrics): Uint8Array | undefined;
   deserializeResponse(data: Uint8Array): unknown;
 }
-
-type PointWithExemplars = { exemplars?: readonly CellExemplar[] };
 
 /**
  * Wraps the serializer inside an OTLP metric exporter so exemplars are sent. Reaches into the
@@ -44,12 +42,9 @@ export function sendExemplars(exporter: object, protocol: 'http/protobuf' | 'htt
   return true;
 }
 
-function hasExemplars(m: MetricData): boolean {
+function hasExemplars(m: MetricData): m is HistogramMetricData {
   if (m.dataPointType !== DataPointType.HISTOGRAM) return false;
-  for (const p of m.dataPoints) {
-    const ex = (p as PointWithExemplars).exemplars;
-    if (ex !== undefined && ex.length > 0) return true;
-  }
+  for (const p of m.dataPoints) if (exemplarsOf(p) !== undefined) return true;
   return false;
 }
 
@@ -92,9 +87,9 @@ function withJsonExemplars(inner: Serializer, rm: ResourceMetrics): Uint8Array |
       const jm = jsonMetrics[j];
       if (!hasExemplars(m) || jm === undefined || jm.name !== m.descriptor.name || jm.histogram === undefined) return;
       m.dataPoints.forEach((p, k) => {
-        const ex = (p as PointWithExemplars).exemplars;
+        const ex = exemplarsOf(p);
         const jp = jm.histogram!.dataPoints[k];
-        if (ex === undefined || ex.length === 0 || jp === undefined) return;
+        if (ex === undefined || jp === undefined) return;
         jp['exemplars'] = ex.map((e) => ({
           filteredAttributes: [],
           timeUnixNano: nanos(e.timestamp).toString(),
@@ -248,7 +243,7 @@ function encodeHistogramMetric(w: Writer, m: MetricData): void {
           v.buckets.boundaries.forEach((b, i) => view.setFloat64(i * 8, b, true));
           dp.bytes(7, raw);
         }
-        for (const e of (p as PointWithExemplars).exemplars ?? []) {
+        for (const e of exemplarsOf(p) ?? []) {
           dp.message(8, (ex) => {
             ex.fixed64(2, nanos(e.timestamp));
             ex.double(3, e.value);

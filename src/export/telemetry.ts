@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { context, diag } from '@opentelemetry/api';
+import { context, diag, type TracerProvider } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPMetricExporter as OTLPMetricExporterJson } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OTLPMetricExporterProto } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -145,6 +145,23 @@ export function ensureContextManager(): void {
   contextManagerInstalled = true;
   const manager = new AsyncLocalStorageContextManager().enable();
   if (!context.setGlobalContextManager(manager)) manager.disable();
+}
+
+/**
+ * The providers a coordinator runs on: the caller's (`tracerProvider` and `collector` given
+ * together, as `createMonitoring` does), or new ones from `createTelemetry`, which the caller then
+ * owns (`owned`) and shuts down. The one place that decides whether providers are built.
+ * @internal
+ */
+export function telemetryFor(
+  settings: MonitoringSettings,
+  given: { tracerProvider?: TracerProvider | undefined; collector?: MemoryCollector | undefined; spanStore?: RecentSpanStore | undefined },
+): { tracerProvider: TracerProvider; collector: MemoryCollector; spanStore: RecentSpanStore | undefined; owned: Telemetry | undefined } {
+  if (given.tracerProvider !== undefined && given.collector !== undefined) {
+    return { tracerProvider: given.tracerProvider, collector: given.collector, spanStore: given.spanStore, owned: undefined };
+  }
+  const owned = createTelemetry(settings);
+  return { tracerProvider: owned.tracerProvider, collector: owned.collector, spanStore: owned.spanStore, owned };
 }
 
 /** Builds the tracer and meter providers for `settings`: in-memory always, OTLP in EVENT_DRIVEN mode. */

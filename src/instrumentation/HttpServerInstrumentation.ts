@@ -22,8 +22,7 @@ import { RPCType, getRPCMetadata, setRPCMetadata, suppressTracing, type RPCMetad
 import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import type { MemoryCollector } from '../collectors/MemoryCollector.js';
 import { samplerShape } from '../tracing/createSampler.js';
-import type { MetricFamily } from '../collectors/MetricStore.js';
-import type { HistogramSeries, ValueSeries } from '../collectors/series.js';
+import type { BoundGauge, BoundHistogram, GaugeMetric, HistogramMetric } from '../collectors/handles.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { isOwnServer } from '../internal/ownServers.js';
 import { reportOnce } from '../internal/report.js';
@@ -101,8 +100,8 @@ const MAX_STATUS = 600;
 /** @internal The duration series of one method (and route, when known), resolved once. */
 class RouteSeries {
   /** Duration series by status code, so finishing a request allocates no label object or key. */
-  readonly byStatus = new Array<HistogramSeries | null | undefined>(MAX_STATUS);
-  aborted: HistogramSeries | null | undefined = undefined;
+  readonly byStatus = new Array<BoundHistogram | null | undefined>(MAX_STATUS);
+  aborted: BoundHistogram | null | undefined = undefined;
   constructor(readonly route: string | undefined) {}
 }
 
@@ -115,7 +114,7 @@ class MethodSeries {
   constructor(
     readonly method: string,
     readonly scheme: string,
-    readonly active: ValueSeries | null,
+    readonly active: BoundGauge | null,
   ) {}
 }
 
@@ -211,8 +210,8 @@ export function setHttpRoute(request: IncomingMessage, route: string): void {
 export class HttpServerInstrumentation {
   private readonly _collector: MemoryCollector;
   private readonly _tracer: Tracer | undefined;
-  private readonly _durationFamily: MetricFamily;
-  private readonly _activeFamily: MetricFamily;
+  private readonly _durationFamily: HistogramMetric;
+  private readonly _activeFamily: GaugeMetric;
   /** Known request methods (as sent) and `_OTHER` to their series; anything else maps to `_OTHER`. */
   private readonly _methods = new Map<string, MethodSeries>();
   /** The same for requests over TLS (`url.scheme` is `https`). */
@@ -235,7 +234,7 @@ export class HttpServerInstrumentation {
   private readonly _key = Symbol('si.http.inflight');
 
   constructor(options: HttpServerInstrumentationOptions) {
-    if (options === null || typeof options !== 'object' || options.collector === undefined || typeof options.collector.store !== 'object') {
+    if (options === null || typeof options !== 'object' || options.collector === undefined || typeof options.collector.histogram !== 'function') {
       throw new ConfigurationError('collector', options?.collector, 'a MemoryCollector');
     }
     this._collector = options.collector;
@@ -252,14 +251,13 @@ export class HttpServerInstrumentation {
     const maxRoutes = options.maxRoutes ?? 1000;
     if (!Number.isInteger(maxRoutes) || maxRoutes < 0) throw new ConfigurationError('maxRoutes', maxRoutes, 'an integer >= 0');
     this._maxRoutes = maxRoutes;
-    const store = this._collector.store;
-    this._durationFamily = store.declare(HTTP_SERVER_DURATION_METRIC, 'histogram', {
+    this._durationFamily = this._collector.histogram(HTTP_SERVER_DURATION_METRIC, {
       description: 'Duration of HTTP server requests.',
       unit: 's',
       buckets: HTTP_DURATION_BUCKETS,
       sketch: options.sketch === true,
     });
-    this._activeFamily = store.declare(HTTP_SERVER_ACTIVE_METRIC, 'updowncounter', {
+    this._activeFamily = this._collector.upDownCounter(HTTP_SERVER_ACTIVE_METRIC, {
       description: 'Number of active HTTP server requests.',
       unit: '{request}',
     });
@@ -464,7 +462,7 @@ export class HttpServerInstrumentation {
       m = methods.get(method);
       if (m === undefined) {
         const scheme = tls ? 'https' : 'http';
-        m = new MethodSeries(method, scheme, this._activeFamily.get({ 'http.request.method': method, 'url.scheme': scheme }) as ValueSeries | null);
+        m = new MethodSeries(method, scheme, this._activeFamily.tryBind({ 'http.request.method': method, 'url.scheme': scheme }) ?? null);
         methods.set(method, m);
       }
     }
@@ -493,24 +491,24 @@ export class HttpServerInstrumentation {
     return labels;
   }
 
-  private _durationSeries(m: MethodSeries, r: RouteSeries, status: number): HistogramSeries | null {
+  private _durationSeries(m: MethodSeries, r: RouteSeries, status: number): BoundHistogram | null {
     const code = Number.isInteger(status) && status > 0 && status < MAX_STATUS ? status : 0;
     let s = r.byStatus[code];
     if (s === undefined) {
       const labels = this._labels(m, r);
       labels['http.response.status_code'] = code;
       if (code >= 500) labels['error.type'] = String(code);
-      s = this._durationFamily.get(labels) as HistogramSeries | null;
+      s = this._durationFamily.tryBind(labels) ?? null;
       r.byStatus[code] = s;
     }
     return s;
   }
 
-  private _abortedSeries(m: MethodSeries, r: RouteSeries): HistogramSeries | null {
+  private _abortedSeries(m: MethodSeries, r: RouteSeries): BoundHistogram | null {
     if (r.aborted === undefined) {
       const labels = this._labels(m, r);
       labels['error.type'] = 'aborted';
-      r.aborted = this._durationFamily.get(labels) as HistogramSeries | null;
+      r.aborted = this._durationFamily.tryBind(labels) ?? null;
     }
     return r.aborted;
   }

@@ -2,8 +2,7 @@ import { PerformanceObserver, constants as perfConstants, performance, type Even
 import v8 from 'node:v8';
 import type { BatchObservableResult, Observable } from '@opentelemetry/api';
 import type { MemoryCollector } from '../collectors/MemoryCollector.js';
-import type { MetricFamily } from '../collectors/MetricStore.js';
-import type { HistogramSeries } from '../collectors/series.js';
+import type { BoundHistogram, HistogramMetric } from '../collectors/handles.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 
@@ -57,9 +56,9 @@ const GC_KIND: Record<number, string> = {
 export class RuntimeMetrics {
   private readonly _collector: MemoryCollector;
   private readonly _interval: number;
-  private readonly _delay: HistogramSeries | null;
-  private readonly _gcFamily: MetricFamily;
-  private readonly _gcSeries = new Map<string, HistogramSeries | null>();
+  private readonly _delay: BoundHistogram;
+  private readonly _gcFamily: HistogramMetric;
+  private readonly _gcSeries = new Map<string, BoundHistogram | null>();
   private _timer: NodeJS.Timeout | undefined;
   private _lastTick = 0;
   private _observer: PerformanceObserver | undefined;
@@ -77,11 +76,10 @@ export class RuntimeMetrics {
     }
     this._collector = options.collector;
     this._interval = interval;
-    const store = this._collector.store;
-    this._delay = store
-      .declare(EVENT_LOOP_DELAY_METRIC, 'histogram', { description: 'Event loop delay: how late a timer fired.', unit: 's', buckets: RUNTIME_BUCKETS })
-      .get(undefined) as HistogramSeries | null;
-    this._gcFamily = store.declare(GC_DURATION_METRIC, 'histogram', { description: 'Garbage collection pause duration.', unit: 's', buckets: RUNTIME_BUCKETS });
+    this._delay = this._collector
+      .histogram(EVENT_LOOP_DELAY_METRIC, { description: 'Event loop delay: how late a timer fired.', unit: 's', buckets: RUNTIME_BUCKETS })
+      .bind();
+    this._gcFamily = this._collector.histogram(GC_DURATION_METRIC, { description: 'Garbage collection pause duration.', unit: 's', buckets: RUNTIME_BUCKETS });
   }
 
   /** True between `start()` and `stop()`. */
@@ -147,7 +145,7 @@ export class RuntimeMetrics {
     const now = performance.now();
     const late = now - this._lastTick - this._interval;
     this._lastTick = now;
-    this._delay?.record(late > 0 ? late / 1000 : 0);
+    this._delay.record(late > 0 ? late / 1000 : 0);
   }
 
   private _onGc(entries: PerformanceEntry[]): void {
@@ -155,7 +153,7 @@ export class RuntimeMetrics {
       const kind = GC_KIND[(entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'other';
       let series = this._gcSeries.get(kind);
       if (series === undefined) {
-        series = this._gcFamily.get({ 'v8js.gc.type': kind }) as HistogramSeries | null;
+        series = this._gcFamily.tryBind({ 'v8js.gc.type': kind }) ?? null;
         this._gcSeries.set(kind, series);
       }
       series?.record(entry.duration / 1000);

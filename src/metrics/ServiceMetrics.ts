@@ -1,6 +1,5 @@
+import type { CounterMetric, GaugeMetric, HistogramMetric } from '../collectors/handles.js';
 import type { MemoryCollector } from '../collectors/MemoryCollector.js';
-import type { MetricFamily } from '../collectors/MetricStore.js';
-import type { HistogramSeries, ValueSeries } from '../collectors/series.js';
 
 /** Names of the metrics `ServiceMetrics` records (Prometheus/OTel conventions: base units, `_total`). */
 export const SERVICE_METRICS = Object.freeze({
@@ -34,37 +33,36 @@ export interface RequestRecord {
  * metrics.errorRate(); // errors / requests so far
  */
 export class ServiceMetrics {
-  private readonly _requests: MetricFamily;
-  private readonly _duration: MetricFamily;
-  private readonly _errors: MetricFamily;
-  private readonly _inFlight: MetricFamily;
-  private readonly _cache: MetricFamily;
-  private readonly _hitRatio: MetricFamily;
+  private readonly _requests: CounterMetric;
+  private readonly _duration: HistogramMetric;
+  private readonly _errors: CounterMetric;
+  private readonly _inFlight: GaugeMetric;
+  private readonly _cache: CounterMetric;
+  private readonly _hitRatio: GaugeMetric;
 
   constructor(private readonly _collector: MemoryCollector) {
-    const store = _collector.store;
-    this._requests = store.declare(SERVICE_METRICS.requests, 'counter', { description: 'HTTP requests handled.', unit: '' });
-    this._duration = store.declare(SERVICE_METRICS.duration, 'histogram', { description: 'HTTP request duration.', unit: 's' });
-    this._errors = store.declare(SERVICE_METRICS.errors, 'counter', { description: 'HTTP requests answered with a 5xx status.', unit: '' });
-    this._inFlight = store.declare(SERVICE_METRICS.inFlight, 'updowncounter', { description: 'HTTP requests being handled now.', unit: '' });
-    this._cache = store.declare(SERVICE_METRICS.cacheRequests, 'counter', { description: 'Cache lookups by result (hit or miss).', unit: '' });
-    this._hitRatio = store.declare(SERVICE_METRICS.cacheHitRatio, 'gauge', { description: 'Cache hits / lookups since start.', unit: '1' });
+    this._requests = _collector.counter(SERVICE_METRICS.requests, { description: 'HTTP requests handled.', unit: '' });
+    this._duration = _collector.histogram(SERVICE_METRICS.duration, { description: 'HTTP request duration.', unit: 's' });
+    this._errors = _collector.counter(SERVICE_METRICS.errors, { description: 'HTTP requests answered with a 5xx status.', unit: '' });
+    this._inFlight = _collector.upDownCounter(SERVICE_METRICS.inFlight, { description: 'HTTP requests being handled now.', unit: '' });
+    this._cache = _collector.counter(SERVICE_METRICS.cacheRequests, { description: 'Cache lookups by result (hit or miss).', unit: '' });
+    this._hitRatio = _collector.gauge(SERVICE_METRICS.cacheHitRatio, { description: 'Cache hits / lookups since start.', unit: '1' });
   }
 
   /** Counts one finished request. */
   recordRequest(record: RequestRecord): void {
     const labels = { method: record.method, route: record.route, status_code: record.statusCode };
-    (this._requests.get(labels) as ValueSeries | null)?.add(1);
+    this._requests.add(1, labels);
     if (Number.isFinite(record.durationMs) && record.durationMs >= 0) {
-      (this._duration.get({ method: record.method, route: record.route }) as HistogramSeries | null)?.record(record.durationMs / 1000);
+      this._duration.record(record.durationMs / 1000, { method: record.method, route: record.route });
     }
-    if (record.statusCode >= 500) (this._errors.get({ method: record.method, route: record.route }) as ValueSeries | null)?.add(1);
+    if (record.statusCode >= 500) this._errors.add(1, { method: record.method, route: record.route });
   }
 
   /** Marks a request in flight; the returned function records it with its status code. */
   startRequest(method: string, route: string): (statusCode: number) => void {
     const start = performance.now();
-    const inFlight = this._inFlight.get(undefined) as ValueSeries | null;
+    const inFlight = this._inFlight.tryBind();
     inFlight?.add(1);
     let done = false;
     return (statusCode: number) => {
@@ -102,10 +100,10 @@ export class ServiceMetrics {
   }
 
   private _cacheResult(cache: string, result: 'hit' | 'miss'): void {
-    const hits = this._cache.get({ cache, result: 'hit' }) as ValueSeries | null;
-    const misses = this._cache.get({ cache, result: 'miss' }) as ValueSeries | null;
-    if (hits === null || misses === null) return;
+    const hits = this._cache.tryBind({ cache, result: 'hit' });
+    const misses = this._cache.tryBind({ cache, result: 'miss' });
+    if (hits === undefined || misses === undefined) return;
     (result === 'hit' ? hits : misses).add(1);
-    (this._hitRatio.get({ cache }) as ValueSeries | null)?.set(hits.value / (hits.value + misses.value));
+    this._hitRatio.set(hits.value / (hits.value + misses.value), { cache });
   }
 }

@@ -1,4 +1,6 @@
 import { hrTime } from '@opentelemetry/core';
+import { DataPointType } from '@opentelemetry/sdk-metrics';
+import { exemplarsOf } from '../../src/collectors/exemplars.js';
 import { describe, expect, it } from 'vitest';
 import { CellMetricProducer } from '../../src/collectors/CellMetricProducer.js';
 import { MetricStore } from '../../src/collectors/MetricStore.js';
@@ -25,18 +27,22 @@ describe('HistogramSeries exemplars', () => {
   it('reaches OTel data points through CellMetricProducer, ordered by bucket', () => {
     const store = new MetricStore();
     const fam = store.declare('latency_seconds', 'histogram', { buckets: [0.1, 1] });
-    const series = fam.get({ route: '/a' }) as HistogramSeries;
+    const series = fam.get({ route: '/a' })!;
     series.recordWithExemplar(2, 'd'.repeat(32), '4'.repeat(16));
     series.recordWithExemplar(0.05, 'e'.repeat(32), '5'.repeat(16));
-    (fam.get({ route: '/b' }) as HistogramSeries).record(0.5);
+    fam.get({ route: '/b' })!.record(0.5);
     const data = new CellMetricProducer(store).metricData().find((m) => m.descriptor.name === 'latency_seconds')!;
-    const [a, b] = data.dataPoints as unknown as { attributes: Record<string, string>; exemplars?: { bucket: number; traceId: string; value: number; timestamp: [number, number] }[] }[];
+    expect(data.dataPointType).toBe(DataPointType.HISTOGRAM);
+    if (data.dataPointType !== DataPointType.HISTOGRAM) return;
+    const [a, b] = data.dataPoints;
     expect(a!.attributes).toEqual({ route: '/a' });
-    expect(a!.exemplars!.map((e) => [e.bucket, e.traceId[0], e.value])).toEqual([
+    const ex = exemplarsOf(a!);
+    expect(ex!.map((e) => [e.bucket, e.traceId[0], e.value])).toEqual([
       [0, 'e', 0.05],
       [2, 'd', 2],
     ]);
-    expect(a!.exemplars![0]!.timestamp[1]).toBeLessThan(1e9);
-    expect(b!.exemplars).toBeUndefined();
+    expect(ex![0]!.timestamp[1]).toBeLessThan(1e9);
+    expect(exemplarsOf(b!)).toBeUndefined();
+    expect('exemplars' in b!).toBe(false);
   });
 });

@@ -58,7 +58,7 @@ describe('advanced instruments through MemoryCollector and the OTel producer', (
     expect((await read('checkout_seconds_p50'))?.[0]?.value).toBeCloseTo(0.5, 1);
     expect((await read('checkout_seconds_p99'))?.[0]?.value).toBeCloseTo(0.99, 1);
     expect((await read('checkout_seconds_p99_9'))?.[0]?.value).toBeCloseTo(1, 1);
-    expect((await read('checkout_seconds_window_observations'))?.[0]).toEqual({ labels: { region: 'eu' }, value: 100 });
+    expect((await read('checkout_seconds_window_observations'))?.[0]).toEqual({ labels: { region: 'eu' }, value: 100, startTimestamp: expect.any(Number), timestamp: expect.any(Number) });
     expect((await read('checkout_seconds_window_mean'))?.[0]?.value).toBeCloseTo(0.505, 6);
     vi.advanceTimersByTime(61_000);
     expect(await read('checkout_seconds_p50')).toEqual([]);
@@ -75,7 +75,7 @@ describe('advanced instruments through MemoryCollector and the OTel producer', (
     const bound = r.bind({ page: 'home' });
     for (let i = 0; i < 1000; i++) bound.record(20);
     expect(r.snapshot({ page: 'home' })?.quantile(0.5)).toBe(20);
-    expect((await c.readMetric('render_ms_p50'))?.series).toEqual([{ labels: { page: 'home' }, value: 20 }]);
+    expect((await c.readMetric('render_ms_p50'))?.series).toEqual([{ labels: { page: 'home' }, value: 20, startTimestamp: expect.any(Number), timestamp: expect.any(Number) }]);
     expect((await c.readMetric('render_ms_decayed_observations'))?.series[0]?.value).toBeCloseTo(1000, 6);
     vi.advanceTimersByTime(10 * 60_000);
     expect((await c.readMetric('render_ms_p50'))?.series).toEqual([]);

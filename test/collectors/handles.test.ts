@@ -19,7 +19,7 @@ describe('bound and declared instruments', () => {
     expect(m?.kind).toBe('sum');
     expect(m?.monotonic).toBe(true);
     // Exported with the type the series was first recorded with, as an OTel instrument would.
-    expect(m?.series).toEqual([{ labels: { method: 'GET', route: '/users', status: 200 }, value: 9.5 }]);
+    expect(m?.series).toEqual([{ labels: { method: 'GET', route: '/users', status: 200 }, value: 9.5, startTimestamp: expect.any(Number), timestamp: expect.any(Number) }]);
     await c.shutdown();
   });
 
@@ -123,5 +123,39 @@ describe('bound and declared instruments', () => {
     expect(() => c.counter('visitors')).toThrow(ConfigurationError);
     c.incrementCounter('visitors');
     expect(c.droppedRecords()).toEqual({ kind_conflict: 1 });
+  });
+
+  it('tryBind drops and counts invalid run-time labels instead of throwing, as a record would', () => {
+    const c = new MemoryCollector();
+    const h = c.histogram('job_seconds', { buckets: [1, 10] });
+    const bad = { job: { nested: true } } as unknown as Record<string, string>;
+    expect(() => h.bind(bad)).toThrow(ConfigurationError);
+    expect(h.tryBind(bad)).toBeUndefined();
+    expect(c.droppedRecords()).toEqual({ invalid_label: 2 });
+    const ok = h.tryBind({ job: 'import' })!;
+    ok.record(2);
+    expect(c.getHistogram('job_seconds', { job: 'import' })?.count).toBe(1);
+    expect(c.counter('runs_total').tryBind({ job: 'import' })?.value).toBe(0);
+    expect(c.gauge('depth').tryBind()?.value).toBe(0);
+  });
+
+  it('recordWithExemplar on a bound histogram keeps the exemplar readable through read()', async () => {
+    const c = new MemoryCollector();
+    const h = c.histogram('db_seconds', { buckets: [0.1, 1] }).bind({ table: 'orders' });
+    h.recordWithExemplar(0.5, 'a'.repeat(32), 'b'.repeat(16), 1_700_000_000_000);
+    h.recordWithExemplar(Number.NaN, 'c'.repeat(32), 'd'.repeat(16));
+    expect(c.droppedRecords()).toEqual({ non_finite: 1 });
+    const m = await c.readMetric('db_seconds');
+    if (m?.kind !== 'histogram') throw new Error(`db_seconds read as ${m?.kind}`);
+    expect(m.series[0]!.exemplars).toEqual([{ value: 0.5, timestamp: 1_700_000_000_000, traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), bucket: 1 }]);
+    await c.shutdown();
+  });
+
+  it('dropRecord counts a record that instrumentation code dropped, and throws in strict mode', () => {
+    const c = new MemoryCollector();
+    c.dropRecord('invalid_duration', 'operation "x" got -1');
+    expect(c.droppedRecords()).toEqual({ invalid_duration: 1 });
+    const strict = new MemoryCollector({ strict: true });
+    expect(() => strict.dropRecord('invalid_duration', 'operation "x" got -1')).toThrow(InvalidRecordError);
   });
 });

@@ -11,16 +11,12 @@ import {
   formatValue,
   sanitizeName,
 } from '../../src/export/PrometheusSerializer.js';
+import { PrometheusEndpoint } from '../../src/export/PrometheusEndpoint.js';
 
-/** Renders a standalone collector both ways: cells through OTel data points, and straight from the store. */
-async function render(collector: MemoryCollector, openMetrics = false): Promise<{ viaOtel: string; viaStore: string }> {
+/** Renders a standalone collector the one way there is: its cells as OTel data from `collect()`. */
+async function render(collector: MemoryCollector, openMetrics = false): Promise<string> {
   const serializer = new PrometheusSerializer({ targetInfo: false });
-  const all = await collector.collect();
-  const instruments = await collector.collectInstruments();
-  return {
-    viaOtel: serializer.serialize(all.resourceMetrics, openMetrics),
-    viaStore: serializer.serialize(instruments.resourceMetrics, openMetrics, collector.store),
-  };
+  return serializer.serialize((await collector.collect()).resourceMetrics, openMetrics);
 }
 
 function promtool(text: string): { status: number | null; output: string } {
@@ -66,8 +62,10 @@ describe('PrometheusSerializer', () => {
     c.recordGauge('queue_depth', 7, { queue: 'a' });
     c.declare('job_duration_seconds', 'histogram', { buckets: [0.1, 1], description: 'Job duration.' });
     for (const v of [0.05, 0.5, 0.7, 3]) c.recordHistogram('job_duration_seconds', v);
-    const { viaOtel, viaStore } = await render(c);
-    expect(viaStore).toBe(viaOtel);
+    const viaStore = await render(c);
+    // The endpoint takes the same route: a scrape is the serializer over collect().
+    const scrape = await new PrometheusEndpoint(c, { host: '127.0.0.1', port: 0, targetInfo: false }).scrape();
+    expect(scrape.body).toBe(viaStore);
     expect(viaStore).toContain('# HELP jobs_done_total Jobs done.\n# TYPE jobs_done_total counter\njobs_done_total{queue="a"} 3\n');
     expect(viaStore).toContain('# TYPE queue_depth gauge\nqueue_depth{queue="a"} 7\n');
     expect(viaStore).toContain(
@@ -93,7 +91,7 @@ describe('PrometheusSerializer', () => {
     meter.createHistogram('http.client.duration', { unit: 'ms', advice: { explicitBucketBoundaries: [100] } }).record(250);
     meter.createUpDownCounter('pool.size', { unit: '{connection}' }).add(4);
     meter.createObservableGauge('cpu.utilization', { unit: '1' }).addCallback((r) => r.observe(0.5));
-    const { viaStore } = await render(c);
+    const viaStore = await render(c);
     expect(viaStore).toContain('response_time_seconds_bucket{le="0.005"} 0\nresponse_time_seconds_bucket{le="0.05"} 1\n');
     expect(viaStore).toContain('response_time_seconds_sum 0.0452\n');
     expect(viaStore).toContain(`memory_usage_bytes ${2 * 1024 * 1024}\n`);
@@ -112,20 +110,18 @@ describe('PrometheusSerializer', () => {
     meter.createUpDownCounter('db.client.connection.count', { unit: '{connection}', description: 'connections' }).add(2, { 'db.client.connection.state': 'idle' });
     meter.createObservableGauge('queue.sum').addCallback((r) => r.observe(3));
     meter.createCounter('jobs.count').add(5);
-    const { viaOtel, viaStore } = await render(c);
-    for (const text of [viaOtel, viaStore]) {
-      expect(text).toContain('# TYPE db_client_connection_count_value gauge\ndb_client_connection_count_value{db_client_connection_state="idle"} 2\n');
-      expect(text).toContain('# TYPE queue_sum_value gauge\nqueue_sum_value 3\n');
-      expect(text).toContain('jobs_count_total 5\n');
-      expect(promtool(text)).toEqual({ status: 0, output: '' });
-    }
+    const text = await render(c);
+    expect(text).toContain('# TYPE db_client_connection_count_value gauge\ndb_client_connection_count_value{db_client_connection_state="idle"} 2\n');
+    expect(text).toContain('# TYPE queue_sum_value gauge\nqueue_sum_value 3\n');
+    expect(text).toContain('jobs_count_total 5\n');
+    expect(promtool(text)).toEqual({ status: 0, output: '' });
     await c.shutdown();
   });
 
   it('escapes label values that came from the application', async () => {
     const c = new MemoryCollector();
     c.incrementCounter('hits_total', { path: '/a"b\\c\nd' });
-    const { viaStore } = await render(c);
+    const viaStore = await render(c);
     expect(viaStore).toContain('hits_total{path="/a\\"b\\\\c\\nd"} 1\n');
     expect(promtool(viaStore)).toEqual({ status: 0, output: '' });
     await c.shutdown();
@@ -136,7 +132,7 @@ describe('PrometheusSerializer', () => {
     c.recordGauge('thing', 1);
     c.getMeter('lib').createCounter('thing', {}).add(1); // -> thing_total, no clash
     c.getMeter('lib').createHistogram('thing', {}).record(1); // -> thing, clashes with the gauge
-    const { viaStore } = await render(c);
+    const viaStore = await render(c);
     expect(viaStore.match(/# TYPE thing /g)).toHaveLength(1);
     expect(viaStore).toContain('# TYPE thing_total counter');
     expect(promtool(viaStore).status).toBe(0);
@@ -153,8 +149,8 @@ describe('PrometheusSerializer', () => {
     monitoring.coordinator.measure('load', () => 1);
     monitoring.getMeter('lib').createCounter('http.server.requests', { unit: '{request}' }).add(1, { 'http.method': 'GET' });
     const serializer = new PrometheusSerializer();
-    const { resourceMetrics } = await c.collectInstruments();
-    const text = serializer.serialize(resourceMetrics, false, c.store);
+    const { resourceMetrics } = await c.collect();
+    const text = serializer.serialize(resourceMetrics, false);
     expect(text).toMatch(/^# HELP target_info .*\n# TYPE target_info gauge\ntarget_info\{.*service_name="lint-me".*telemetry_sdk_language="nodejs"/);
     expect(text).toContain('performance_phase_duration_seconds_count{phase="load"} 1');
     expect(promtool(text)).toEqual({ status: 0, output: '' });
@@ -172,22 +168,20 @@ describe('PrometheusSerializer', () => {
     const serializer = new PrometheusSerializer({ targetInfo: false });
     const c = monitoring.collector;
     c.incrementCounter('orders_total');
-    const instruments = (await c.collectInstruments()).resourceMetrics;
-    const om = serializer.serialize(instruments, true, c.store);
-    const viaOtel = serializer.serialize((await c.collect()).resourceMetrics, true);
+    const instruments = (await c.collect()).resourceMetrics;
+    const om = serializer.serialize(instruments, true);
     expect(om.endsWith('# EOF\n')).toBe(true);
     const line = om.split('\n').find((l) => l.startsWith('performance_phase_duration_seconds_bucket') && l.includes(' # {'));
     expect(line).toMatch(
       // Which bucket the phase lands in depends on the machine's speed (12 ms seen on a loaded one).
       new RegExp(`^performance_phase_duration_seconds_bucket\\{phase="checkout",le="[0-9.]+"\\} 1 # \\{trace_id="${traceId}",span_id="${spanId}"\\} [0-9.e-]+ \\d+\\.\\d{3}$`),
     );
-    expect(viaOtel).toContain(line);
     expect(om).toContain(`performance_operation_duration_seconds_bucket{operation="db-query",le="0.05"} 1 # {trace_id="${traceId}",span_id="${spanId}"} 0.03 `);
     // The exemplar's timestamp is the phase span's end.
     const span = monitoring.spanStore.spans().find((sp) => sp.spanContext().spanId === spanId)!;
     expect(line!.split(' ').pop()).toBe(((span.endTime[0] * 1e3 + span.endTime[1] / 1e6) / 1000).toFixed(3));
     expect(om).toContain('# TYPE orders counter\norders_total 1\n'); // OpenMetrics family names drop _total
-    const plain = serializer.serialize(instruments, false, c.store);
+    const plain = serializer.serialize(instruments, false);
     expect(plain).not.toContain('trace_id');
     expect(plain).not.toContain('# EOF');
   });
@@ -197,7 +191,7 @@ describe('PrometheusSerializer', () => {
     monitoring.coordinator.measure('quiet', () => 1);
     const serializer = new PrometheusSerializer({ targetInfo: false });
     const c = monitoring.collector;
-    const om = serializer.serialize((await c.collectInstruments()).resourceMetrics, true, c.store);
+    const om = serializer.serialize((await c.collect()).resourceMetrics, true);
     expect(om).toContain('performance_phase_duration_seconds_count{phase="quiet"} 1');
     expect(om).not.toContain('trace_id');
     expect(trace.getSpan(context.active())).toBeUndefined();
@@ -207,11 +201,11 @@ describe('PrometheusSerializer', () => {
     const c = new MemoryCollector({ maxCardinality: 5000 });
     for (let i = 0; i < 3000; i++) c.recordHistogram('latency_seconds', (i % 100) / 100, { route: `/r/${i}` });
     const serializer = new PrometheusSerializer({ chunkBytes: 4096 });
-    const rm = (await c.collectInstruments()).resourceMetrics;
-    const chunks = [...serializer.chunks(rm, false, c.store)];
+    const rm = (await c.collect()).resourceMetrics;
+    const chunks = [...serializer.chunks(rm, false)];
     expect(chunks.length).toBeGreaterThan(100);
     for (const ch of chunks.slice(0, -1)) expect(ch.length).toBeLessThanOrEqual(4096);
-    expect(Buffer.concat(chunks).toString('utf8')).toBe(serializer.serialize(rm, false, c.store));
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(serializer.serialize(rm, false));
     await c.shutdown();
   });
 

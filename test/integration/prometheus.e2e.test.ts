@@ -133,10 +133,11 @@ describe('Prometheus end to end', () => {
   });
 
   it('computes histogram_quantile over the app histogram as the app does', async () => {
-    const fam = monitoring.collector.store.families.get('checkout_latency_seconds')!;
-    const series = fam.all()[0] as { counts: Float64Array; count: number };
+    const read = await monitoring.collector.readMetric('checkout_latency_seconds');
+    const series = read?.kind === 'histogram' ? read.series[0] : undefined;
+    expect(series).toBeDefined();
     for (const q of [0.5, 0.9]) {
-      const expected = bucketQuantile(q, BUCKETS, series.counts, series.count);
+      const expected = bucketQuantile(q, BUCKETS, series!.histogram.counts, series!.histogram.count);
       expect(await poll(`histogram_quantile(${q}, checkout_latency_seconds_bucket)`)).toBeCloseTo(expected, 9);
     }
     expect(await poll('checkout_latency_seconds_count')).toBe(LATENCIES.length);
