@@ -2,11 +2,13 @@
 # The README's "run every test" command. On a fresh machine it installs what the tests use (Debian
 # packages, npm packages), starts the servers that are shared by the whole run (a throwaway PostgreSQL
 # cluster), builds the package and runs the whole vitest suite. Tests start their own redis-server,
-# Prometheus and OTLP receivers on free ports. Extra arguments go to vitest.
+# Prometheus and OTLP receivers on free ports. It builds the OpenTelemetry Collector and Jaeger once per
+# machine into a cache folder (scripts/lib/gobin.sh). Extra arguments go to vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/apt.sh
 source scripts/lib/postgres.sh
+source scripts/lib/gobin.sh
 
 need_cmd redis-server redis-server
 need_cmd prometheus prometheus
@@ -14,6 +16,7 @@ need_cmd promtool prometheus
 need_cmd chromium chromium
 pg_bindir >/dev/null || need_pkg postgresql
 install_needed
+ensure_go_binaries
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
