@@ -43,6 +43,12 @@ export interface PrometheusEndpointOptions {
   maxConcurrentScrapes?: number;
   /** Longest a scrape may take to collect, in ms. Default 10000. */
   collectTimeoutMs?: number;
+  /**
+   * Longest a scrape's response may take to be written, in ms, from the moment it was accepted: a
+   * scraper that stops reading is cut off then and its scrape slot freed. Default 10000 (Prometheus'
+   * own default scrape timeout: a slower answer is useless to it).
+   */
+  responseTimeoutMs?: number;
 }
 
 /** The parts of `Monitoring` the endpoint needs. */
@@ -92,6 +98,7 @@ export class PrometheusEndpoint {
   private readonly _maxConcurrent: number;
   private readonly _collectTimeout: number;
   private readonly _sliceMs: number;
+  private readonly _responseTimeout: number;
   private _active = 0;
   private _server: Server | undefined;
   private _listening: Promise<{ host: string; port: number; url: string }> | undefined;
@@ -120,6 +127,9 @@ export class PrometheusEndpoint {
     this._token = options.token !== undefined ? Buffer.from(`Bearer ${options.token}`) : undefined;
     this._maxConcurrent = max;
     this._collectTimeout = timeout;
+    const responseTimeout = options.responseTimeoutMs ?? 10_000;
+    if (!Number.isInteger(responseTimeout) || responseTimeout < 1) throw new ConfigurationError('prometheus.responseTimeoutMs', responseTimeout, 'a positive integer of milliseconds');
+    this._responseTimeout = responseTimeout;
     const slice = options.sliceMs ?? 5;
     if (typeof slice !== 'number' || !(slice > 0) || !Number.isFinite(slice)) throw new ConfigurationError('prometheus.sliceMs', slice, 'a positive number of milliseconds');
     this._sliceMs = slice;
@@ -222,6 +232,23 @@ export class PrometheusEndpoint {
       return;
     }
     this._active++;
+    // The slot is given back exactly once: when the response is done, or at the deadline, when a
+    // scraper that stopped reading is cut off (so four stalled scrapers cannot lock /metrics out).
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      this._active--;
+      clearTimeout(deadline);
+    };
+    const deadline = setTimeout(() => {
+      reportOnce('prom:response-timeout', `a Prometheus scrape was not read within ${this._responseTimeout} ms; the connection was closed`);
+      res.destroy();
+      release();
+    }, this._responseTimeout);
+    // Nobody awaits this timer: it only bounds a socket, and must not keep the process alive.
+    deadline.unref();
+    res.once('close', release);
     try {
       const openMetrics = wantsOpenMetrics(req.headers.accept);
       const resourceMetrics = await this._collect();
@@ -245,7 +272,8 @@ export class PrometheusEndpoint {
       }
       res.end();
     } finally {
-      this._active--;
+      if (res.destroyed || res.writableFinished) release();
+      else res.once('finish', release);
     }
   }
 }
