@@ -69,8 +69,13 @@ export interface RedisAggregatorStats {
   trimmed: number;
   /** Successful commits (one per batch). */
   commits: number;
-  /** Entries acknowledged without being counted because Redis refused their batch's commit 3 times. */
+  /**
+   * Entries acknowledged without being counted: an event whose value would overflow its rollup's
+   * sum (only that entry; the rest of its batch is counted), or a batch Redis refused 3 times.
+   */
   rejected: number;
+  /** Entries of the stream the group has not acknowledged yet (never read, or read and pending), at the last look. */
+  lag: number;
   /** Failed reads or commits (each retried). */
   errors: number;
 }
@@ -79,7 +84,12 @@ export interface RedisAggregatorStats {
 export const AGGREGATOR_METRICS = Object.freeze({
   processed: 'service_infrastructure_redis_events_aggregated_total',
   duplicates: 'service_infrastructure_redis_events_duplicate_total',
+  /** By `reason`: foreign, oversized, malformed. */
   skipped: 'service_infrastructure_redis_entries_skipped_total',
+  /** Entries acknowledged without being counted (a value that would overflow its rollup). */
+  rejected: 'service_infrastructure_redis_events_rejected_total',
+  /** Entries the group has not acknowledged yet: written but not read, or read and not committed. */
+  lag: 'service_infrastructure_redis_aggregator_lag',
 });
 
 type StreamEntry = [id: string, fields: string[] | null];
@@ -123,7 +133,7 @@ export class RedisAggregator {
   private readonly _maxEntryBytes: number;
   private readonly _retryMaxMs: number;
   private readonly _stats: RedisAggregatorStats = {
-    processed: 0, duplicates: 0, malformed: 0, oversized: 0, foreign: 0, claimed: 0, trimmed: 0, commits: 0, errors: 0, rejected: 0,
+    processed: 0, duplicates: 0, malformed: 0, oversized: 0, foreign: 0, claimed: 0, trimmed: 0, commits: 0, errors: 0, rejected: 0, lag: 0,
   };
   private _running: Promise<void> | undefined;
   private _stopping = false;
@@ -219,6 +229,7 @@ export class RedisAggregator {
         if (!this._groupReady) await this._ensureGroup(redis);
         if (Date.now() >= this._nextClaimAt) {
           await this._claim(redis);
+          await this._measureLag(redis);
           this._nextClaimAt = Date.now() + this._claimIntervalMs;
         }
         if (this._stopping) break;
@@ -264,6 +275,19 @@ export class RedisAggregator {
         resolve();
       };
     });
+  }
+
+  /** Reads the group's lag and pending count (`XINFO GROUPS`, Redis 7) into `stats().lag`. */
+  private async _measureLag(redis: Redis): Promise<void> {
+    const groups = (await redis.xinfo('GROUPS', this.stream)) as unknown[][];
+    for (const g of groups) {
+      const info = new Map<string, unknown>();
+      for (let i = 0; i + 1 < g.length; i += 2) info.set(String(g[i]), g[i + 1]);
+      if (info.get('name') !== this.group) continue;
+      const pending = Number(info.get('pending') ?? 0);
+      const unread = Number(info.get('lag') ?? 0);
+      this._stats.lag = (Number.isFinite(pending) ? pending : 0) + (Number.isFinite(unread) ? unread : 0);
+    }
   }
 
   private async _ensureGroup(redis: Redis): Promise<void> {
@@ -314,8 +338,11 @@ export class RedisAggregator {
       }
     }
     let exclude: Set<string> | undefined;
+    // Sums already stored in Redis, learnt when a commit would have overflowed one of them.
+    let stored: Map<string, number> | undefined;
+    const storedSum = (seconds: number, start: number, member: string): number => stored?.get(rollupKey(this.prefix, seconds, start, member)) ?? 0;
     for (let attempt = 0; attempt < 5; attempt++) {
-      const batch = new RollupBatch(this.windows);
+      const batch = new RollupBatch(this.windows, storedSum);
       for (const d of decoded) if (exclude === undefined || !exclude.has(d.value.id)) batch.add(d.value, d.json);
       let res: unknown;
       try {
@@ -334,6 +361,13 @@ export class RedisAggregator {
         reportOnce(`redis-aggregator-rejected:${this.consumer}`, `Redis aggregator ${this.consumer}: Redis refused a batch three times (${String((err as Error).message)}); acknowledged ${acks.length} entries without counting them`);
         return;
       }
+      if (Array.isArray(res) && res[0] === 'SI_OVERFLOW') {
+        // One value (say 1e308) would overflow a stored sum: learn those sums and rebuild the
+        // batch, which then leaves out only the entries that do not fit.
+        stored ??= new Map();
+        for (let i = 1; i + 1 < res.length; i += 2) stored.set(String(res[i]), Number(res[i + 1]));
+        continue;
+      }
       if (Array.isArray(res) && res.length > 0) {
         exclude ??= new Set();
         for (const id of res) exclude.add(String(id));
@@ -343,6 +377,10 @@ export class RedisAggregator {
       this._stats.processed += batch.ids.length;
       this._stats.duplicates += batch.duplicates;
       this._stats.commits++;
+      if (batch.rejected.length > 0) {
+        this._stats.rejected += batch.rejected.length;
+        reportOnce(`redis-aggregator-overflow:${this.consumer}`, `Redis aggregator ${this.consumer}: left out ${batch.rejected.length} event(s) (first ${batch.rejected[0]}) whose value would overflow a rollup sum; counted as rejected`);
+      }
       return;
     }
     throw new Error('commit kept meeting newly counted duplicates; will retry the batch');
@@ -382,17 +420,21 @@ export class RedisAggregator {
     const processed = this._meter.createObservableCounter(AGGREGATOR_METRICS.processed, { description: 'Monitoring events merged into Redis rollups' });
     const duplicates = this._meter.createObservableCounter(AGGREGATOR_METRICS.duplicates, { description: 'Redelivered or resent events recognised by id and not counted again' });
     const skipped = this._meter.createObservableCounter(AGGREGATOR_METRICS.skipped, { description: 'Stream entries skipped as foreign, oversized or malformed' });
+    const rejected = this._meter.createObservableCounter(AGGREGATOR_METRICS.rejected, { description: 'Stream entries acknowledged without being counted (a value that would overflow its rollup)' });
+    const lag = this._meter.createObservableGauge(AGGREGATOR_METRICS.lag, { description: 'Stream entries the consumer group has not acknowledged yet (unread plus pending)' });
     const attrs = { consumer: this.consumer };
     const foreign = { consumer: this.consumer, reason: 'foreign' };
     const oversized = { consumer: this.consumer, reason: 'oversized' };
     const malformed = { consumer: this.consumer, reason: 'malformed' };
-    this._observables = [processed, duplicates, skipped];
+    this._observables = [processed, duplicates, skipped, rejected, lag];
     this._metricsCallback = (r) => {
       r.observe(processed, this._stats.processed, attrs);
       r.observe(duplicates, this._stats.duplicates, attrs);
       r.observe(skipped, this._stats.foreign, foreign);
       r.observe(skipped, this._stats.oversized, oversized);
       r.observe(skipped, this._stats.malformed, malformed);
+      r.observe(rejected, this._stats.rejected, attrs);
+      r.observe(lag, this._stats.lag, attrs);
     };
     this._meter.addBatchObservableCallback(this._metricsCallback, this._observables);
   }

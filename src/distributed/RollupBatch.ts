@@ -97,31 +97,63 @@ export class RollupBatch {
   readonly traces: BatchTraceEvent[] = [];
   /** Events whose id was already in the batch. */
   duplicates = 0;
+  /** Ids of events left out because their value would overflow a rollup's sum. */
+  readonly rejected: string[] = [];
   private readonly _seen = new Set<string>();
 
-  constructor(private readonly _windows: readonly RollupWindow[]) {}
+  /**
+   * @param storedSum The sum already stored in Redis for a rollup (window size, window start,
+   *   member), when known: an event whose value would make stored + batch sum overflow a double is
+   *   rejected on its own, and the rest of the batch is kept.
+   */
+  constructor(
+    private readonly _windows: readonly RollupWindow[],
+    private readonly _storedSum?: (seconds: number, start: number, member: string) => number,
+  ) {}
 
-  /** Adds an event; returns false (and counts a duplicate) when its id is already in the batch. */
+  /**
+   * Adds an event; returns false when its id is already in the batch (counted as a duplicate) or
+   * when its value would overflow a rollup's sum (listed in `rejected`, nothing of it added).
+   */
   add(w: WireEvent, json: string): boolean {
     if (this._seen.has(w.id)) {
       this.duplicates++;
       return false;
     }
+    const ev = w.event;
+    const sample = sampleOf(ev);
+    let service = '';
+    let instance = '';
+    if (sample !== undefined) {
+      service = seriesMember(w.service, '', sample.metric, sample.labels);
+      instance = seriesMember(w.service, w.instance, sample.metric, sample.labels);
+      for (const win of this._windows) {
+        const start = windowStart(ev.timestamp, win.seconds);
+        if (!this._fits(win.seconds, start, service, sample.value) || !this._fits(win.seconds, start, instance, sample.value)) {
+          this._seen.add(w.id);
+          this.rejected.push(w.id);
+          return false;
+        }
+      }
+    }
     this._seen.add(w.id);
     this.ids.push(w.id);
-    const ev = w.event;
     this.timestamps.push(ev.timestamp);
     if (ev.traceId !== undefined) this.traces.push({ traceId: ev.traceId, json });
-    const sample = sampleOf(ev);
     if (sample === undefined) return true;
-    const service = seriesMember(w.service, '', sample.metric, sample.labels);
-    const instance = seriesMember(w.service, w.instance, sample.metric, sample.labels);
     for (const win of this._windows) {
       const start = windowStart(ev.timestamp, win.seconds);
       this._add(win.seconds, start, service, sample.value);
       this._add(win.seconds, start, instance, sample.value);
     }
     return true;
+  }
+
+  /** True when adding `value` keeps the rollup's total (stored + batch) a finite double. */
+  private _fits(seconds: number, start: number, member: string, value: number): boolean {
+    const inBatch = this.rollups.get(`${seconds}:${start}:${member}`)?.state.sum ?? 0;
+    const stored = this._storedSum?.(seconds, start, member) ?? 0;
+    return Number.isFinite(stored + inBatch + value) && Number.isFinite(inBatch + value);
   }
 
   private _add(seconds: number, start: number, member: string, value: number): void {

@@ -12,7 +12,9 @@
  * after a crash, a resend after a lost reply), nothing is written and those ids are returned, so
  * the aggregator rebuilds the batch without them and tries again. Then every sum is checked (a
  * Redis script is not rolled back on error, so anything that could fail must fail before the
- * first write). Otherwise the ids are marked
+ * first write): when a stored sum plus the batch's would overflow a double, nothing is written and
+ * `{'SI_OVERFLOW', key, storedSum, ...}` is returned, so the aggregator can leave out just the
+ * entries that would overflow and try again. Otherwise the ids are marked
  * seen, the pre-aggregated rollups are merged in with HINCRBY (sketch bins add up), the trace
  * lists are appended, and the stream entries are acknowledged, all in one step: a crash before it
  * leaves the entries pending for another consumer, a crash after it has nothing left to redo.
@@ -36,14 +38,22 @@ local nRollups = tonumber(nxt())
 local rollupsAt = n
 -- Validation pass before any write: Redis does not roll a script back, so a sum that would
 -- overflow must be refused while nothing has been written yet.
+local overflow = {}
 for j = 1, nRollups do
   local key = ARGV[n]
   local s = tonumber(ARGV[n + 5])
   local cur = tonumber(redis.call('HGET', key, 's') or '0')
   if (not s) or (not cur) then return redis.error_reply('SI_INVALID_SUM ' .. key) end
   local total = cur + s
-  if total ~= total or total == math.huge or total == -math.huge then return redis.error_reply('SI_SUM_OVERFLOW ' .. key) end
+  if total ~= total or total == math.huge or total == -math.huge then
+    overflow[#overflow + 1] = key
+    overflow[#overflow + 1] = string.format('%.17g', cur)
+  end
   n = n + 9 + 2 * tonumber(ARGV[n + 8])
+end
+if #overflow > 0 then
+  table.insert(overflow, 1, 'SI_OVERFLOW')
+  return overflow
 end
 n = rollupsAt
 local touched = {}

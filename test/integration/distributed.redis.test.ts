@@ -3,7 +3,8 @@ import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/events/EventBus.js';
 import type { MonitoringDroppedEvent } from '../../src/events/types.js';
 import { ConfigurationError } from '../../src/errors/MonitoringError.js';
-import { RedisAggregator } from '../../src/distributed/RedisAggregator.js';
+import { AGGREGATOR_METRICS, RedisAggregator } from '../../src/distributed/RedisAggregator.js';
+import { MemoryCollector } from '../../src/collectors/MemoryCollector.js';
 import { RedisEventPublisher } from '../../src/distributed/RedisEventPublisher.js';
 import { RedisRollupQuery } from '../../src/distributed/RedisRollupQuery.js';
 import { encodeEvent, WIRE_VERSION } from '../../src/distributed/wire.js';
@@ -226,23 +227,63 @@ describe('RedisEventPublisher → RedisAggregator → RedisRollupQuery (real Red
     expect(agg.stats().errors).toBeGreaterThan(0);
   });
 
-  it('a batch Redis refuses (sum overflow) is not half-applied, and is acknowledged after three refusals', async () => {
+  it('a value that would overflow a stored sum is rejected on its own: the rest of its batch is counted (issue 11, defect 6)', async () => {
     const n = names();
     const now = Date.now();
-    const entry = (id: string, value: number) =>
-      encodeEvent({ type: 'performance.metric.recorded', name: 'm', value, timestamp: now, attributes: {} }, 'svc', 'i1', id)!;
+    const entry = (id: string, value: number, name = 'm') =>
+      encodeEvent({ type: 'performance.metric.recorded', name, value, timestamp: now, attributes: {} }, 'svc', 'i1', id)!;
     await admin.xadd(n.stream, '*', 'v', WIRE_VERSION, 'd', entry('i1-1', 1e308));
-    const agg = track(new RedisAggregator({ redis: server.url, stream: n.stream, group: n.group, prefix: n.prefix, blockMs: 50, retryMaxDelayMs: 20 }).start());
+    const collector = new MemoryCollector();
+    const agg = track(new RedisAggregator({ redis: server.url, stream: n.stream, group: n.group, prefix: n.prefix, blockMs: 50, retryMaxDelayMs: 20, meter: collector.getMeter(), claimIntervalMs: 50 }).start());
     await waitFor(() => agg.stats().processed === 1, 'first huge value');
-    // Same window, same series: 1e308 + 1e308 overflows a double, in one batch together with a
-    // harmless event.
-    await admin.multi().xadd(n.stream, '*', 'v', WIRE_VERSION, 'd', entry('i1-2', 1e308)).xadd(n.stream, '*', 'v', WIRE_VERSION, 'd', entry('i1-3', 1)).exec();
-    await waitFor(() => agg.stats().rejected === 2, 'batch acknowledged after three refusals', 10_000);
+    // Same window, same series: 1e308 + 1e308 overflows a double. In one batch with it: a harmless
+    // event of the same series, one of another series, and a second poison value.
+    await admin.multi()
+      .xadd(n.stream, '*', 'v', WIRE_VERSION, 'd', entry('i1-2', 1e308))
+      .xadd(n.stream, '*', 'v', WIRE_VERSION, 'd', entry('i1-3', 1))
+      .xadd(n.stream, '*', 'v', WIRE_VERSION, 'd', entry('i1-4', 5, 'other'))
+      .xadd(n.stream, '*', 'v', WIRE_VERSION, 'd', entry('i1-5', 1e308))
+      .xadd(n.stream, '*', 'v', WIRE_VERSION, 'd', 'not json')
+      .exec();
+    await waitFor(() => agg.stats().processed === 3 && agg.stats().rejected === 2, 'the good entries counted, the poison ones rejected', 15_000);
     const query = track(new RedisRollupQuery({ redis: server.url, prefix: n.prefix }));
-    // Nothing of the refused batch was written: not the sum, not the count, not the seen ids.
-    expect(await query.summary({ metric: 'm', windowSeconds: 60, ...around(now) })).toMatchObject({ count: 1, sum: 1e308 });
+    expect(await query.summary({ metric: 'm', windowSeconds: 60, ...around(now) })).toMatchObject({ count: 2, sum: 1e308 + 1, max: 1e308 });
+    expect(await query.summary({ metric: 'other', windowSeconds: 60, ...around(now) })).toMatchObject({ count: 1, sum: 5 });
     expect(await admin.xpending(n.stream, n.group)).toEqual([0, null, null, null]);
-    expect(agg.stats().errors).toBeGreaterThanOrEqual(2);
+    expect(agg.stats()).toMatchObject({ processed: 3, rejected: 2, malformed: 1 });
+    // The aggregator's own counters are metrics: processed, rejected, skipped (malformed), lag.
+    await waitFor(() => agg.stats().lag === 0 ? true : undefined, 'lag measured at 0', 15_000);
+    const read = async (name: string, labels: Record<string, string>) => (await collector.readMetric(name))?.series.find((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v))?.value;
+    const consumer = agg.consumer;
+    expect(await read(AGGREGATOR_METRICS.processed, { consumer })).toBe(3);
+    expect(await read(AGGREGATOR_METRICS.rejected, { consumer })).toBe(2);
+    expect(await read(AGGREGATOR_METRICS.skipped, { consumer, reason: 'malformed' })).toBe(1);
+    expect(await read(AGGREGATOR_METRICS.lag, { consumer })).toBe(0);
+  });
+
+  it('stats().lag counts the entries written and not yet acknowledged at the last look', async () => {
+    const n = names();
+    const now = Date.now();
+    for (let i = 0; i < 7; i++) {
+      await admin.xadd(n.stream, '*', 'v', WIRE_VERSION, 'd', encodeEvent({ type: 'performance.metric.recorded', name: 'm', value: i, timestamp: now, attributes: {} }, 'svc', 'i1', `i1-${i}`)!);
+    }
+    // The first look happens before the first read; the next one only after claimIntervalMs.
+    const agg = track(new RedisAggregator({ redis: server.url, stream: n.stream, group: n.group, prefix: n.prefix, blockMs: 50, claimIntervalMs: 600_000 }).start());
+    await waitFor(() => agg.stats().processed === 7, 'all seven aggregated');
+    expect(agg.stats().lag).toBe(7);
+  });
+
+  it('redacts credentials in event reasons before they reach the shared stream (issue 11, defect 5)', async () => {
+    const n = names();
+    const bus = new EventBus();
+    const pub = track(new RedisEventPublisher({ bus, redis: server.url, serviceName: 's', instanceId: 'p1', stream: n.stream }));
+    bus.publish('health.check.completed', { check: 'db', status: 'unhealthy', durationMs: 1, details: { dsn: 'postgres://app:S3cretPw@db/orders' }, reason: 'ECONNREFUSED postgres://app:S3cretPw@db/orders' });
+    bus.publish('performance.phase.end', { name: 'load', durationMs: 2, status: 'error', error: 'login failed for mysql://root:S3cretPw@mysql:3306' });
+    expect(await pub.forceFlush(5000)).toBe(true);
+    const raw = JSON.stringify(await admin.xrange(n.stream, '-', '+'));
+    expect(raw).toContain('postgres://app:***@db/orders');
+    expect(raw).toContain('mysql://root:***@mysql:3306');
+    expect(raw).not.toContain('S3cretPw');
   });
 
   it('gives every rollup, index, seen-id and trace key an expiry', async () => {
