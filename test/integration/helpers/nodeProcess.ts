@@ -29,7 +29,7 @@ export class NodeProcess {
     return undefined;
   }
 
-  async waitLine(prefix: string, timeoutMs = 15_000): Promise<string> {
+  async waitLine(prefix: string, timeoutMs = 60_000): Promise<string> {
     const found = await waitFor(() => {
       const line = this.last(prefix);
       return line === undefined ? undefined : { line };
