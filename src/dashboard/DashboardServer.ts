@@ -420,7 +420,7 @@ export class DashboardServer {
       }
       const ack = /^\/api\/alerts\/([^/]+)\/ack$/.exec(path);
       if (ack !== null && a.acknowledge !== undefined) {
-        await a.acknowledge(decodeURIComponent(ack[1]!), { by: String(body.by ?? 'dashboard'), comment: String(body.comment ?? '') });
+        await a.acknowledge(decodeURIComponent(ack[1]!), String(body.by ?? 'dashboard'), String(body.comment ?? ''));
         return sendJson(res, 200, { ok: true });
       }
     } catch (err) {

@@ -9,7 +9,7 @@ export interface DashboardAlerting {
   rules?(): readonly DashboardRule[] | Promise<readonly DashboardRule[]>;
   createSilence?(input: SilenceRequest): unknown;
   expireSilence?(id: string): unknown;
-  acknowledge?(fingerprint: string, input: { by: string; comment: string }): unknown;
+  acknowledge?(fingerprint: string, by: string, comment: string): unknown;
 }
 
 export interface DashboardAlert {

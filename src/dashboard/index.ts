@@ -2,6 +2,8 @@
 // (startStandaloneDashboard, and the `service-infrastructure dashboard` command).
 export { createDashboard } from './createDashboard.js';
 export type { Dashboard, DashboardMonitoringSource, DashboardOptions } from './createDashboard.js';
+export { StandaloneDashboard } from './StandaloneDashboard.js';
+export type { StandaloneDashboardOptions } from './StandaloneDashboard.js';
 export { DashboardServer } from './DashboardServer.js';
 export type { DashboardServerOptions, DashboardStores } from './DashboardServer.js';
 export type { DashboardAlert, DashboardAlerting, DashboardRule, DashboardSilence, SilenceRequest } from './alerting.js';

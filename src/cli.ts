@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// `npx service-infrastructure dashboard`: the standalone dashboard, an OTLP/HTTP receiver (4318)
+// and the monitoring UI (9465) for any number of services.
+import { parseArgs } from 'node:util';
+import { StandaloneDashboard } from './dashboard/StandaloneDashboard.js';
+import { MonitoringError } from './errors/MonitoringError.js';
+
+const USAGE = `usage: service-infrastructure dashboard [options]
+
+Receives OTLP/HTTP (protobuf or JSON; traces and metrics) and serves the monitoring UI.
+
+  --port <n>         UI port (default 9465, env DASHBOARD_PORT)
+  --otlp-port <n>    OTLP/HTTP receiver port (default 4318, env DASHBOARD_OTLP_PORT)
+  --host <addr>      interface for both (default 127.0.0.1); any other needs a token
+  --token <t>        required on every request (env DASHBOARD_TOKEN); the OTLP receiver wants
+                     "Authorization: Bearer <t>", a browser opens /?token=<t> once
+  --max-traces <n>   traces kept in memory (default 20000)
+  -h, --help`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command !== 'dashboard') {
+    process.stderr.write(`${USAGE}\n`);
+    return command === '-h' || command === '--help' ? 0 : 2;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      port: { type: 'string' },
+      'otlp-port': { type: 'string' },
+      host: { type: 'string' },
+      token: { type: 'string' },
+      'max-traces': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const env = process.env;
+  const int = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
+  const token = values.token ?? env.DASHBOARD_TOKEN;
+  const maxTraces = int(values['max-traces']);
+  const dashboard = new StandaloneDashboard({
+    port: int(values.port ?? env.DASHBOARD_PORT) ?? 9465,
+    otlpPort: int(values['otlp-port'] ?? env.DASHBOARD_OTLP_PORT) ?? 4318,
+    host: values.host ?? env.DASHBOARD_HOST ?? '127.0.0.1',
+    ...(token !== undefined && token !== '' ? { token } : {}),
+    ...(maxTraces !== undefined ? { maxTraces } : {}),
+  });
+  const { ui, otlp } = await dashboard.listen();
+  process.stdout.write(`dashboard: ${ui}\nOTLP/HTTP receiver: ${otlp} (send with OTEL_EXPORTER_OTLP_ENDPOINT=${otlp})\n`);
+  // The servers are unref'd like every server of the SDK; this keeps the command alive until a signal.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  clearInterval(keepAlive);
+  await dashboard.shutdown(2_000);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof MonitoringError ? err.message : String((err as Error)?.stack ?? err)}\n`);
+    process.exit(1);
+  },
+);
