@@ -57,6 +57,7 @@ wait_http() { # url name log
 # always_off: Jaeger would otherwise trace its own queries into the Collector on :4317.
 OTEL_TRACES_SAMPLER=always_off "$SI_JAEGER_BIN" --config "file:$PWD/test/integration/fixtures/jaeger.yaml" >"$logs/jaeger.log" 2>&1 &
 pids+=($!)
+wait_http http://127.0.0.1:16686/api/services Jaeger "$logs/jaeger.log"
 # The Collector's own metrics would default to :8888; they are not needed here.
 "$SI_OTELCOL_BIN" --config "file:$PWD/otel-collector.yaml" --set service::telemetry::metrics::level=none >"$logs/otelcol.log" 2>&1 &
 pids+=($!)
@@ -73,7 +74,6 @@ prometheus --config.file="$logs/prometheus.yml" --storage.tsdb.path="$logs/prome
   --web.listen-address=127.0.0.1:9090 --enable-feature=exemplar-storage >"$logs/prometheus.log" 2>&1 &
 pids+=($!)
 
-wait_http http://127.0.0.1:16686/api/services Jaeger "$logs/jaeger.log"
 wait_http http://127.0.0.1:13133/ "the Collector" "$logs/otelcol.log"
 wait_http http://127.0.0.1:9090/-/ready Prometheus "$logs/prometheus.log"
 

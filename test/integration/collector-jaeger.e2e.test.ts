@@ -169,6 +169,9 @@ beforeAll(async () => {
     '--set=service::telemetry::metrics::level=none',
   ];
   collectorHealth = `http://127.0.0.1:${health}/`;
+  // Jaeger first: a Collector started before it logs (and retries) a refused connection.
+  await waitFor(() => /Everything is ready/.test(jaeger.output), `Jaeger's "Everything is ready" log line\n${logs()}`, 60_000, 100);
+  await waitFor(() => fetch(`${jaegerApi}/api/services`).then((r) => r.ok), `Jaeger's query API\n${logs()}`, 60_000, 200);
   collector = startCollector();
 
   writeFileSync(
@@ -184,7 +187,6 @@ beforeAll(async () => {
   ]);
   promApi = `http://127.0.0.1:${promPort}`;
 
-  await waitFor(() => fetch(`${jaegerApi}/api/services`).then((r) => r.ok), `Jaeger's query API\n${logs()}`, 60_000, 200);
   await waitFor(() => fetch(collectorHealth).then((r) => r.ok), `the Collector's health check\n${logs()}`, 60_000, 200);
   await waitFor(() => fetch(`${promApi}/-/ready`).then((r) => r.ok), `Prometheus\n${logs()}`, 60_000, 200);
 
