@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import type { BatchObservableResult, Observable } from '@opentelemetry/api';
+import type { BatchObservableCallback, BatchObservableResult, Meter, MeterOptions, MeterProvider as ApiMeterProvider, MetricOptions, Observable } from '@opentelemetry/api';
 import { HostMetrics } from '@opentelemetry/host-metrics';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { MemoryCollector } from '../collectors/MemoryCollector.js';
@@ -10,6 +10,64 @@ import { reportOnce } from '../internal/report.js';
 export const FILESYSTEM_USAGE_METRIC = 'system.filesystem.usage';
 /** Gauge: used share of each file system, 0..1. */
 export const FILESYSTEM_UTILIZATION_METRIC = 'system.filesystem.utilization';
+
+/**
+ * Units of the semantic conventions for the host-metrics instruments that `@opentelemetry/host-metrics`
+ * 0.39 creates without one (so OTLP carried no unit and Prometheus no `_bytes` / `_ratio`).
+ */
+const HOST_METRIC_UNITS: Readonly<Record<string, string>> = Object.freeze({
+  'system.cpu.utilization': '1',
+  'system.memory.usage': 'By',
+  'system.memory.utilization': '1',
+  'system.network.dropped': '{packet}',
+  'system.network.errors': '{error}',
+  'system.network.io': 'By',
+  'process.cpu.utilization': '1',
+  'process.memory.usage': 'By',
+});
+
+/** A meter that fills in a semconv unit where the caller gave none; everything else passes through. */
+class UnitFillingMeter implements Meter {
+  constructor(private readonly _meter: Meter) {}
+  private _opts(name: string, options: MetricOptions | undefined): MetricOptions | undefined {
+    const unit = HOST_METRIC_UNITS[name];
+    return unit === undefined || options?.unit !== undefined ? options : { ...options, unit };
+  }
+  createGauge(name: string, options?: MetricOptions) {
+    return this._meter.createGauge(name, this._opts(name, options));
+  }
+  createHistogram(name: string, options?: MetricOptions) {
+    return this._meter.createHistogram(name, this._opts(name, options));
+  }
+  createCounter(name: string, options?: MetricOptions) {
+    return this._meter.createCounter(name, this._opts(name, options));
+  }
+  createUpDownCounter(name: string, options?: MetricOptions) {
+    return this._meter.createUpDownCounter(name, this._opts(name, options));
+  }
+  createObservableGauge(name: string, options?: MetricOptions) {
+    return this._meter.createObservableGauge(name, this._opts(name, options));
+  }
+  createObservableCounter(name: string, options?: MetricOptions) {
+    return this._meter.createObservableCounter(name, this._opts(name, options));
+  }
+  createObservableUpDownCounter(name: string, options?: MetricOptions) {
+    return this._meter.createObservableUpDownCounter(name, this._opts(name, options));
+  }
+  addBatchObservableCallback(callback: BatchObservableCallback, observables: Observable[]): void {
+    this._meter.addBatchObservableCallback(callback, observables);
+  }
+  removeBatchObservableCallback(callback: BatchObservableCallback, observables: Observable[]): void {
+    this._meter.removeBatchObservableCallback(callback, observables);
+  }
+}
+
+/** `provider`, with meters that fill in the units host-metrics leaves out. */
+function withSemconvUnits(provider: ApiMeterProvider): ApiMeterProvider {
+  return {
+    getMeter: (name: string, version?: string, options?: MeterOptions) => new UnitFillingMeter(provider.getMeter(name, version, options)),
+  };
+}
 
 export interface SystemMetricsOptions {
   /** Its meter receives the gauges; `collector.read()` shows them. */
@@ -57,7 +115,7 @@ export class SystemMetrics {
   start(): this {
     if (this._started) return this;
     this._started = true;
-    new HostMetrics({ meterProvider: this._provider, name: 'service-infrastructure/host' }).start();
+    new HostMetrics({ meterProvider: withSemconvUnits(this._provider), name: 'service-infrastructure/host' }).start();
 
     const meter = this._collector.getMeter('service-infrastructure/system', '0.1.0');
     const usage = meter.createObservableGauge(FILESYSTEM_USAGE_METRIC, { description: 'File system space by state.', unit: 'By' });

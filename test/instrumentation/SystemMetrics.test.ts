@@ -21,6 +21,19 @@ describe('SystemMetrics', () => {
     for (const name of ['system.cpu.time', 'system.cpu.utilization', 'system.memory.usage', 'system.network.io', 'process.cpu.time', 'process.memory.usage']) {
       expect(byName.get(name)?.series.length, name).toBeGreaterThan(0);
     }
+    // Every host metric carries its semconv unit (host-metrics 0.39 leaves several out).
+    const units = Object.fromEntries(
+      ['system.cpu.utilization', 'system.memory.usage', 'system.memory.utilization', 'system.network.io', 'process.cpu.utilization', 'process.memory.usage', 'system.cpu.time'].map((n) => [n, byName.get(n)?.unit]),
+    );
+    expect(units).toEqual({
+      'system.cpu.utilization': '1',
+      'system.memory.usage': 'By',
+      'system.memory.utilization': '1',
+      'system.network.io': 'By',
+      'process.cpu.utilization': '1',
+      'process.memory.usage': 'By',
+      'system.cpu.time': 's',
+    });
     const memFree = byName.get('system.memory.usage')!.series.find((s) => s.labels['system.memory.state'] === 'free')?.value;
     expect(memFree).toBeGreaterThan(0);
 
