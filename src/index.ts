@@ -80,6 +80,7 @@ export type {
   ValueSeriesSnapshot,
 } from './collectors/MetricSnapshot.js';
 export { DEFAULT_BUCKETS, DROPPED_METRIC, SECONDS_BUCKETS } from './collectors/MetricStore.js';
+export { SEED_METRIC_NAMES } from './collectors/metricNames.js';
 export type { Labels, MetricKind, MetricOptions } from './collectors/MetricStore.js';
 export { SKETCH_RELATIVE_ACCURACY } from './collectors/series.js';
 

@@ -23,6 +23,7 @@ import type { IMetricsCollector } from './IMetricsCollector.js';
 import { toMetricSnapshots, type MetricSnapshot } from './MetricSnapshot.js';
 import { MetricStore, type Labels, type MetricKind, type MetricOptions, type Series } from './MetricStore.js';
 import { HistogramSeries, SKETCH_RELATIVE_ACCURACY, ValueSeries } from './series.js';
+import { canonicalMetricName } from './metricNames.js';
 
 export interface MemoryCollectorOptions {
   /** Most label sets per metric; more go to one overflow series. Default 2000. */
@@ -328,7 +329,8 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
 
   /** One metric from `read()`, by name. */
   async readMetric(name: string): Promise<MetricSnapshot | undefined> {
-    return (await this.read()).find((m) => m.name === name);
+    const wanted = canonicalMetricName(name);
+    return (await this.read()).find((m) => m.name === wanted);
   }
 
   protected override async onForceFlush(): Promise<void> {}
@@ -348,11 +350,11 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
   }
 
   private _find(name: string, labels: Labels): Series | undefined {
-    return this._store.families.get(name)?.find(labels);
+    return this._store.families.get(canonicalMetricName(name))?.find(labels);
   }
 
   private _series(name: string): Series[] {
-    return this._store.families.get(name)?.all() ?? [];
+    return this._store.families.get(canonicalMetricName(name))?.all() ?? [];
   }
 }
 

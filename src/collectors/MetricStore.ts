@@ -72,7 +72,7 @@ function seriesKeyPart(name: string, value: string | number | boolean): string {
   return name + '=' + JSON.stringify(String(value)) + ',';
 }
 /** The self-metric counting what was dropped, by reason. */
-export const DROPPED_METRIC = 'service_infrastructure_records_dropped_total';
+export const DROPPED_METRIC = 'service_infrastructure.records.dropped';
 
 export type Series = ValueSeries | HistogramSeries;
 
@@ -285,7 +285,7 @@ export class MetricStore {
     this.sketches = options.sketches ?? true;
     this._dropped = this._makeValue(DROPPED_METRIC, 'counter', {
       description: 'Records the SDK dropped instead of throwing into the application, by reason.',
-      unit: '',
+      unit: '{record}',
     });
   }
 

@@ -27,13 +27,13 @@ export interface CoordinatorOptions {
 }
 
 /** Histogram of phase durations, label `phase`. */
-export const PHASE_DURATION_METRIC = 'performance_phase_duration_seconds';
+export const PHASE_DURATION_METRIC = 'performance.phase.duration';
 /** Counter of failed phases, label `phase`. */
-export const PHASE_ERRORS_METRIC = 'performance_phase_errors_total';
+export const PHASE_ERRORS_METRIC = 'performance.phase.errors';
 /** Histogram of operation durations, label `operation`. */
-export const OPERATION_DURATION_METRIC = 'performance_operation_duration_seconds';
+export const OPERATION_DURATION_METRIC = 'performance.operation.duration';
 /** Histogram of `recordMetric` values, label `metric`. */
-export const METRIC_VALUE_METRIC = 'performance_metric_value';
+export const METRIC_VALUE_METRIC = 'performance.metric.value';
 
 /** @internal */
 export class Phase implements PhaseHandle {
@@ -194,7 +194,7 @@ export class DirectPerformanceCoordinator implements IPerformanceCoordinator {
     // recent-records ring (the issue's "bounded ring, with per-phase ... p50/p95/p99"), and a sketch
     // insert per phase measured ~2% of a span's cost (bench phase.direct).
     this._phases = collector.histogram(PHASE_DURATION_METRIC, { description: 'Duration of performance phases.', unit: 's', sketch: false });
-    this._phaseErrors = collector.counter(PHASE_ERRORS_METRIC, { description: 'Performance phases that ended in error.', unit: '' });
+    this._phaseErrors = collector.counter(PHASE_ERRORS_METRIC, { description: 'Performance phases that ended in error.', unit: '{error}' });
     this._operations = collector.histogram(OPERATION_DURATION_METRIC, { description: 'Duration of recorded operations.', unit: 's', sketch: false });
     this._metricValues = collector.histogram(METRIC_VALUE_METRIC, { description: 'Values passed to recordMetric, by metric.' });
     const shutdown = once(async (timeoutMs: number) => {

@@ -58,10 +58,10 @@ export interface RedisEventPublisherStats {
 
 /** Self-metric names of the publisher. */
 export const PUBLISHER_METRICS = Object.freeze({
-  sent: 'service_infrastructure_redis_events_sent_total',
-  dropped: 'service_infrastructure_redis_events_dropped_total',
-  failedFlushes: 'service_infrastructure_redis_flush_failures_total',
-  buffered: 'service_infrastructure_redis_events_buffered',
+  sent: 'service_infrastructure.redis.events.sent',
+  dropped: 'service_infrastructure.redis.events.dropped',
+  failedFlushes: 'service_infrastructure.redis.flush.failures',
+  buffered: 'service_infrastructure.redis.events.buffered',
 });
 
 const DROPPED_EVENT_EVERY = 1000;
@@ -344,10 +344,10 @@ export class RedisEventPublisher {
   }
 
   private _registerMetrics(meter: Meter): void {
-    const sent = meter.createObservableCounter(PUBLISHER_METRICS.sent, { description: 'Monitoring events stored in the Redis stream' });
-    const dropped = meter.createObservableCounter(PUBLISHER_METRICS.dropped, { description: 'Monitoring events dropped because the Redis publisher buffer was full' });
-    const failed = meter.createObservableCounter(PUBLISHER_METRICS.failedFlushes, { description: 'Failed Redis flush attempts (retried)' });
-    const buffered = meter.createObservableGauge(PUBLISHER_METRICS.buffered, { description: 'Monitoring events waiting for Redis' });
+    const sent = meter.createObservableCounter(PUBLISHER_METRICS.sent, { description: 'Monitoring events stored in the Redis stream', unit: '{event}' });
+    const dropped = meter.createObservableCounter(PUBLISHER_METRICS.dropped, { description: 'Monitoring events dropped because the Redis publisher buffer was full', unit: '{event}' });
+    const failed = meter.createObservableCounter(PUBLISHER_METRICS.failedFlushes, { description: 'Failed Redis flush attempts (retried)', unit: '{failure}' });
+    const buffered = meter.createObservableGauge(PUBLISHER_METRICS.buffered, { description: 'Monitoring events waiting for Redis', unit: '{event}' });
     const attrs = { 'service.instance.id': this.instanceId };
     this._observables = [sent, dropped, failed, buffered];
     this._metricsCallback = (r) => {

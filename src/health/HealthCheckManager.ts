@@ -18,16 +18,16 @@ import type {
 } from './types.js';
 
 /**
- * Names of the observable gauges a manager registers, in the Prometheus style the rest of the SDK
- * uses (base units, unit suffix), so `/metrics` and OTLP show the same names.
+ * Names of the observable gauges a manager registers, the OTel way (dotted, unit in the `unit`
+ * field). Prometheus shows `health_check_status`, `health_check_duration_seconds`, `health_status`.
  */
 export const HEALTH_METRICS = Object.freeze({
   /** Per check: 1 healthy, 0.5 degraded, 0 unhealthy. Attributes `check`, `category`, `critical`. */
-  checkStatus: 'health_check_status',
+  checkStatus: 'health.check.status',
   /** Per check: duration of the latest run, in seconds. */
-  checkDuration: 'health_check_duration_seconds',
+  checkDuration: 'health.check.duration',
   /** The aggregate over every check: 1 healthy, 0.5 degraded, 0 unhealthy. */
-  status: 'health_status',
+  status: 'health.status',
 } as const);
 
 /** Gauge value of each status: ordered so that `min()` over checks is the worst. */

@@ -67,7 +67,7 @@ describe('EVENT_DRIVEN mode over OTLP/HTTP', () => {
     // Metrics go out too: the collector's cells and the phase histogram.
     await receiver.waitFor('a metrics export', () => receiver.points.length > 0);
     expect(receiver.points.find((p) => p.metric === 'orders_total')).toMatchObject({ kind: 'sum', value: 2, attributes: { region: 'eu' } });
-    const phase = receiver.points.find((p) => p.metric === 'performance_phase_duration_seconds' && p.attributes['phase'] === 'checkout')!;
+    const phase = receiver.points.find((p) => p.metric === 'performance.phase.duration' && p.attributes['phase'] === 'checkout')!;
     expect(phase.count).toBe(1);
   });
 });

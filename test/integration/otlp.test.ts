@@ -81,7 +81,7 @@ describe.each(['http/protobuf', 'http/json'] as const)('OTLP export over %s', (p
     const orders = r.points.find((p) => p.metric === 'orders_total')!;
     expect(orders).toMatchObject({ kind: 'sum', value: 3, attributes: { region: 'eu' } });
     expect(orders.resource['service.name']).toBe('otlp-metrics');
-    const phases = r.points.filter((p) => p.metric === 'performance_phase_duration_seconds');
+    const phases = r.points.filter((p) => p.metric === 'performance.phase.duration');
     expect(phases.map((p) => p.attributes['phase']).sort()).toEqual(['charge-card', 'handle-order', 'load-cart']);
     const load = phases.find((p) => p.attributes['phase'] === 'load-cart')!;
     expect(load.count).toBe(1);
