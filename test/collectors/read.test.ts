@@ -67,7 +67,7 @@ describe('collector.read(): one typed read of everything', () => {
     const calls = byName(all, 'lib.calls');
     expect(calls).toMatchObject({ kind: 'sum', scope: 'lib', series: [{ labels: { op: 'x' }, value: 4 }] });
 
-    const phases = byName(all, 'performance_phase_duration_seconds');
+    const phases = byName(all, 'performance.phase.duration');
     if (phases.kind !== 'histogram') throw new Error(`phases read as ${phases.kind}`);
     const series = phases.series.find((s) => s.labels['phase'] === 'checkout')!;
     expect(series.histogram.count).toBe(1);
