@@ -26,8 +26,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 npm run build --silent
 npx tsc -p tsconfig.test.json
+npx eslint . # type-aware lint (eslint.config.js)
 
 trap stop_postgres EXIT
 start_postgres
 echo "PostgreSQL for this run: $DATABASE_URL"
-run_on_node_lines npx vitest run "$@"
+# The whole suite is also the coverage gate (thresholds in vitest.config.ts); a partial run is not.
+coverage=(); [ $# -eq 0 ] && coverage=(--coverage)
+run_on_node_lines npx vitest run "${coverage[@]}" "$@"
