@@ -3,9 +3,9 @@
 # packages, npm packages), starts the servers that are shared by the whole run (a throwaway PostgreSQL
 # cluster), builds the package and runs the whole vitest suite. Tests start their own redis-server,
 # Prometheus and OTLP receivers on free ports. It builds the OpenTelemetry Collector and Jaeger once per
-# machine into a cache folder (scripts/lib/gobin.sh) and runs the suite on the machine's node, then on
-# the current Node 22, 24 and 26 (scripts/lib/node-lines.sh; e.g. SI_NODE_LINES="system 24" picks
-# lines). Extra arguments go to vitest.
+# machine into a cache folder (scripts/lib/gobin.sh) and runs the suite on the machine's node, and in
+# CI (CI=true) then on the current Node 22, 24 and 26 (scripts/lib/node-lines.sh; SI_NODE_LINES="system
+# 24" picks lines anywhere). Extra arguments go to vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/apt.sh

@@ -75,11 +75,14 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 fi
 
 # Runs a command (the vitest suite) once per Node line, with that line's node first on PATH, and
-# prints one result line per line and a summary. Lines: SI_NODE_LINES (default "system 22 24 26";
-# "system" is the machine's own node). Every line runs even when an earlier one fails; the
-# function fails if any did.
+# prints one result line per line and a summary. Lines: SI_NODE_LINES ("system" is the machine's
+# own node); by default "system 22 24 26" in CI (CI=true, as .ci/run is run) and "system" alone on a
+# developer's machine, where `SI_NODE_LINES="system 22 24 26" npm test` runs the whole matrix. Every
+# line runs even when an earlier one fails; the function fails if any did.
 run_on_node_lines() {
-  local lines="${SI_NODE_LINES-system $SI_NODE_LINES_DEFAULT}" line bin version start rc summary=() failed=0
+  local default_lines="system"
+  [ "${CI:-}" = "" ] || [ "${CI:-}" = "false" ] || default_lines="system $SI_NODE_LINES_DEFAULT"
+  local lines="${SI_NODE_LINES-$default_lines}" line bin version start rc summary=() failed=0
   for line in $lines; do
     if [ "$line" = system ]; then
       bin="$(dirname "$(command -v node)")"
