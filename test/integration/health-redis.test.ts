@@ -4,6 +4,8 @@ import { EventBus } from '../../src/events/EventBus.js';
 import type { MonitoringEvent } from '../../src/events/types.js';
 import { HealthCheckManager } from '../../src/health/HealthCheckManager.js';
 import { CacheHealthChecker } from '../../src/health/checkers/CacheHealthChecker.js';
+import { MemoryCollector } from '../../src/collectors/MemoryCollector.js';
+import { ServiceMetrics } from '../../src/metrics/ServiceMetrics.js';
 import { RedisServer } from '../helpers/redisServer.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -23,22 +25,38 @@ describe('CacheHealthChecker against a real redis-server', () => {
     await server?.kill();
   });
 
-  it('grades the hit ratio from Redis INFO over the window since the previous run', async () => {
+  it("grades this app's own hit ratio: another app's misses on the same Redis do not degrade it", async () => {
+    const collector = new MemoryCollector();
+    const metrics = new ServiceMetrics(collector);
+    const other = new Redis({ port: server.port, host: '127.0.0.1' });
     const m = new HealthCheckManager({ background: false });
-    m.registerCheck('cache', new CacheHealthChecker(client, { hitRatio: { degraded: 0.5, unhealthy: 0.1 }, key: 'probe:ratio' }));
-    await m.checkComponent('cache'); // opens the window
-    await client.set('present', '1');
-    for (let i = 0; i < 40; i++) await client.get('present');
-    for (let i = 0; i < 160; i++) await client.get(`absent:${i}`);
+    m.registerCheck('cache', new CacheHealthChecker(client, { recorded: { collector, cache: 'users' }, hitRatio: { degraded: 0.5 }, minSamples: 20, key: 'probe:own' }));
+    m.registerCheck('cache-default', new CacheHealthChecker(client, { key: 'probe:default' }));
+    m.registerCheck('cache-server-wide', new CacheHealthChecker(client, { serverStats: true, hitRatio: { degraded: 0.5 }, key: 'probe:server' }));
+    for (const name of ['cache', 'cache-default', 'cache-server-wide']) await m.checkComponent(name); // opens the windows
+    // This app: 40 hits and 10 misses on its cache, recorded as it goes.
+    await client.set('user:1', 'ada');
+    for (let i = 0; i < 50; i++) {
+      const v = await client.get(i < 40 ? 'user:1' : `user:none:${i}`);
+      if (v === null) metrics.recordCacheMiss('users');
+      else metrics.recordCacheHit('users');
+    }
+    // Another app on the same Redis: 300 misses.
+    for (let i = 0; i < 300; i++) await other.get(`elsewhere:${i}`);
+    await other.quit();
+
+    const report = { checks: Object.fromEntries(await Promise.all(['cache', 'cache-default', 'cache-server-wide'].map(async (n) => [n, await m.checkComponent(n)]))) };
+    expect(report.checks['cache']).toMatchObject({ status: 'healthy', details: { hits: 40, misses: 10, hitRatio: 0.8, errors: 0 } });
+    // Without a source of its own lookups the ratio is not graded (nor guessed from INFO).
+    expect(report.checks['cache-default']?.status).toBe('healthy');
+    expect(report.checks['cache-default']?.details).not.toHaveProperty('hitRatio');
+    // Opting in to the server-wide INFO counters grades everyone's lookups: the 300 misses count.
+    expect(report.checks['cache-server-wide']?.status).toBe('degraded');
+    expect(report.checks['cache-server-wide']?.reason).toMatch(/^hit ratio 0\.\d+ <= 0\.5$/);
+
+    for (let i = 0; i < 30; i++) metrics.recordCacheMiss('users');
     const low = await m.checkComponent('cache');
-    expect(low?.status).toBe('degraded');
-    expect(low?.details['misses']).toBe(160);
-    expect(low?.details['hits']).toBe(41); // 40 + the probe's own read
-    expect(low?.reason).toMatch(/^hit ratio 0\.2\d* <= 0\.5$/);
-    for (let i = 0; i < 200; i++) await client.get('present');
-    const good = await m.checkComponent('cache');
-    expect(good?.status).toBe('healthy');
-    expect(good?.observedUnit).toBe('ms');
+    expect(low).toMatchObject({ status: 'degraded', reason: 'hit ratio 0 <= 0.5', details: { hits: 0, misses: 30 } });
     await m.shutdown();
   });
 

@@ -1,3 +1,4 @@
+import type { MemoryCollector } from '../../collectors/MemoryCollector.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { HealthStatus } from '../../events/types.js';
 import { worse } from '../result.js';
@@ -12,15 +13,27 @@ export interface CacheStats {
 
 /**
  * The cache shape the checker needs: `get` and `set` (ioredis, node-redis, a `Map`, an LRU cache).
- * With an `info(section)` method (both Redis clients) the hit ratio comes from Redis' own
- * `keyspace_hits` / `keyspace_misses`; with `getStats()` from that.
+ * With `getStats()` (an in-process cache's own counters) the hit ratio comes from that. A client
+ * that emits `'error'` events (ioredis, node-redis) has them counted per window.
  */
 export interface CacheLike {
   get(key: string): unknown;
   set(key: string, value: string): unknown;
   info?(section: string): unknown;
   getStats?(): CacheStats | Promise<CacheStats>;
+  on?(event: 'error', listener: (err: unknown) => void): unknown;
 }
+
+/** The cache lookups the app recorded with `ServiceMetrics.recordCacheHit` / `recordCacheMiss`. */
+export interface RecordedCacheStats {
+  /** The collector the app's `ServiceMetrics` records into. */
+  collector: MemoryCollector;
+  /** The cache name passed to `recordCacheHit(name)`. Default `default`. */
+  cache?: string;
+}
+
+/** `cache_requests_total`, where `ServiceMetrics` counts cache lookups by `cache` and `result`. */
+const CACHE_REQUESTS_METRIC = 'cache_requests_total';
 
 export interface CacheHealthCheckerOptions {
   /** The key written and read back. Default `health:probe:<pid>`. */
@@ -31,17 +44,35 @@ export interface CacheHealthCheckerOptions {
   hitRatio?: Thresholds;
   /** Hits + misses a window needs before its ratio is graded. Default 100. */
   minSamples?: number;
-  /** Where hit and miss counts come from, instead of `getStats()` or Redis INFO. */
+  /** Where hit and miss counts come from, instead of `getStats()`. */
   stats?: () => CacheStats | Promise<CacheStats>;
+  /**
+   * Grade the hit ratio of the lookups this app recorded with `ServiceMetrics.recordCacheHit` /
+   * `recordCacheMiss`: this app's own use of the cache, whoever else shares it.
+   */
+  recorded?: RecordedCacheStats;
+  /**
+   * Read hits and misses from Redis' server-wide `INFO stats` (`keyspace_hits`/`keyspace_misses`).
+   * Only right for a Redis this app has to itself: on a shared one, other apps' misses would grade
+   * this app. Default false.
+   */
+  serverStats?: boolean;
+  /** Limits on the client's `'error'` events per window (higher is worse). Default: counted in `details.errors`, not graded. */
+  errors?: Thresholds;
 }
 
 /**
- * Checks a cache: a real write-then-read round trip (availability and latency) and the hit ratio
- * since the previous run (graded once the window has `minSamples` lookups).
+ * Checks this app's use of a cache: a real write-then-read round trip of its own key (availability
+ * and latency, as the app sees them), the client's errors since the previous run, and the hit
+ * ratio of the app's own lookups since the previous run (graded once the window has `minSamples`
+ * lookups), from `recorded` (the app's `ServiceMetrics`), `stats`, or the cache's `getStats()`.
+ * Without one of those the hit ratio is not graded: Redis' `INFO stats` counts every client of
+ * the server, so it is read only with `serverStats: true`.
  *
  * @example
  * const redis = new Redis(process.env.REDIS_URL);
- * health.registerCheck('cache', new CacheHealthChecker(redis, { hitRatio: { degraded: 0.8, unhealthy: 0.3 } }));
+ * const metrics = new ServiceMetrics(monitoring.collector); // the app calls metrics.recordCacheHit('users') / recordCacheMiss('users')
+ * health.registerCheck('cache', new CacheHealthChecker(redis, { recorded: { collector: monitoring.collector, cache: 'users' }, hitRatio: { degraded: 0.8 } }));
  */
 export class CacheHealthChecker implements HealthChecker {
   private readonly _cache: CacheLike;
@@ -50,8 +81,11 @@ export class CacheHealthChecker implements HealthChecker {
   private readonly _hitRatio: Thresholds | undefined;
   private readonly _minSamples: number;
   private readonly _stats: (() => unknown) | undefined;
+  private readonly _errorLimits: Thresholds | undefined;
   private _previous: CacheStats | undefined;
   private _seq = 0;
+  /** The client's `'error'` events since the previous run. */
+  private _errors = 0;
 
   constructor(cache: CacheLike, options: CacheHealthCheckerOptions = {}) {
     if (cache === null || typeof cache !== 'object' || typeof cache.get !== 'function' || typeof cache.set !== 'function') {
@@ -65,12 +99,29 @@ export class CacheHealthChecker implements HealthChecker {
     this._minSamples = options.minSamples ?? 100;
     if (!Number.isInteger(this._minSamples) || this._minSamples < 1) throw new ConfigurationError('minSamples', options.minSamples, 'a positive integer');
     if (options.stats !== undefined && typeof options.stats !== 'function') throw new ConfigurationError('stats', options.stats, 'a function');
+    const recorded = options.recorded;
+    if (recorded !== undefined && (recorded === null || typeof recorded.collector?.getCounterValue !== 'function')) {
+      throw new ConfigurationError('recorded', recorded, '{ collector: MemoryCollector, cache?: string }');
+    }
+    if (options.serverStats !== undefined && typeof options.serverStats !== 'boolean') throw new ConfigurationError('serverStats', options.serverStats, 'a boolean');
+    if (options.serverStats === true && typeof cache.info !== 'function') throw new ConfigurationError('serverStats', true, 'a cache with info() (a Redis client)');
+    this._errorLimits = checkThresholds('errors', options.errors ?? {}, 'higher-is-worse');
     if (options.stats !== undefined) this._stats = options.stats;
-    else if (typeof cache.getStats === 'function') this._stats = () => cache.getStats?.();
-    else if (typeof cache.info === 'function') this._stats = async () => parseRedisStats(await cache.info?.('stats'));
+    else if (recorded !== undefined) {
+      const name = recorded.cache ?? 'default';
+      this._stats = () => ({
+        hits: recorded.collector.getCounterValue(CACHE_REQUESTS_METRIC, { cache: name, result: 'hit' }) ?? 0,
+        misses: recorded.collector.getCounterValue(CACHE_REQUESTS_METRIC, { cache: name, result: 'miss' }) ?? 0,
+      });
+    } else if (typeof cache.getStats === 'function') this._stats = () => cache.getStats?.();
+    else if (options.serverStats === true) this._stats = async () => parseRedisStats(await cache.info?.('stats'));
+    // The listener only counts; the app's own 'error' listener (ioredis wants one) is untouched.
+    if (typeof cache.on === 'function') cache.on('error', () => void this._errors++);
   }
 
   async check(): Promise<HealthCheckResult> {
+    const errors = this._errors;
+    this._errors = 0;
     const value = `${Date.now()}:${++this._seq}`;
     const started = performance.now();
     await this._cache.set(this._key, value);
@@ -87,6 +138,12 @@ export class CacheHealthChecker implements HealthChecker {
     let status: HealthStatus = grade(latency, this._latency, 'higher-is-worse');
     let reason = explain('round trip', latency, ' ms', status, this._latency, 'higher-is-worse');
     const details: Record<string, unknown> = { latencyMs: round(latency) };
+    if (typeof this._cache.on === 'function') {
+      details['errors'] = errors;
+      const errorStatus = grade(errors, this._errorLimits, 'higher-is-worse');
+      if (worse(status, errorStatus) !== status) reason = explain('client errors', errors, '', errorStatus, this._errorLimits, 'higher-is-worse');
+      status = worse(status, errorStatus);
+    }
     if (this._stats !== undefined) {
       const stats = (await this._stats()) as CacheStats | undefined;
       if (stats !== undefined && Number.isFinite(stats.hits) && Number.isFinite(stats.misses)) {

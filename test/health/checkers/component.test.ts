@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { EventEmitter } from 'node:events';
+import { MemoryCollector } from '../../../src/collectors/MemoryCollector.js';
+import { ServiceMetrics } from '../../../src/metrics/ServiceMetrics.js';
 import { CacheHealthChecker, parseRedisStats } from '../../../src/health/checkers/CacheHealthChecker.js';
 import { ComponentHealthChecker } from '../../../src/health/checkers/ComponentHealthChecker.js';
 import { RateLimiterHealthChecker, type RateLimiterStats } from '../../../src/health/checkers/RateLimiterHealthChecker.js';
@@ -83,6 +86,37 @@ describe('CacheHealthChecker', () => {
     const r = await new CacheHealthChecker(lossy).check();
     expect(r.status).toBe('unhealthy');
     expect(r.reason).toMatch(/^read back null after writing "\d+:1"$/);
+  });
+
+  it("counts the client's error events per window, and grades them when asked", async () => {
+    class EmittingCache extends EventEmitter {
+      readonly map = new Map<string, string>();
+      get(key: string): string | undefined {
+        return this.map.get(key);
+      }
+      set(key: string, value: string): void {
+        this.map.set(key, value);
+      }
+    }
+    const cache = new EmittingCache();
+    const checker = new CacheHealthChecker(cache, { errors: { degraded: 2 } });
+    expect((await checker.check()).details).toMatchObject({ errors: 0 });
+    for (let i = 0; i < 3; i++) cache.emit('error', new Error('ECONNRESET'));
+    expect(await checker.check()).toMatchObject({ status: 'degraded', reason: 'client errors 3 >= 2', details: { errors: 3 } });
+    expect(await checker.check()).toMatchObject({ status: 'healthy', details: { errors: 0 } }); // a new window
+  });
+
+  it("grades the hit ratio of the app's own recorded lookups (ServiceMetrics)", async () => {
+    const collector = new MemoryCollector();
+    const metrics = new ServiceMetrics(collector);
+    const checker = new CacheHealthChecker(new Map(), { recorded: { collector, cache: 'users' }, hitRatio: { degraded: 0.8 }, minSamples: 10 });
+    await checker.check();
+    for (let i = 0; i < 6; i++) metrics.recordCacheHit('users');
+    for (let i = 0; i < 4; i++) metrics.recordCacheMiss('users');
+    for (let i = 0; i < 50; i++) metrics.recordCacheMiss('sessions'); // another cache of the app: not this one
+    expect(await checker.check()).toMatchObject({ status: 'degraded', reason: 'hit ratio 0.6 <= 0.8', details: { hits: 6, misses: 4, hitRatio: 0.6 } });
+    expect(() => new CacheHealthChecker(new Map(), { recorded: {} as never })).toThrow(/recorded/);
+    expect(() => new CacheHealthChecker(new Map(), { serverStats: true })).toThrow(/serverStats/);
   });
 
   it('parses Redis INFO stats', () => {
