@@ -3,7 +3,7 @@
 //
 //   GET /orders      handles a fake order in nested phases (validate, reserve stock, charge)
 //   GET /snapshot    the coordinator's snapshot: per-phase count, mean, p50/p95/p99, recent records
-//   GET /metrics-json  every metric the collector holds
+//   GET /metrics-json  every metric /metrics shows (collector.read(): cells, OTel instruments, health gauges), as JSON
 //   GET /metrics     the same in Prometheus text format (OpenMetrics with exemplars on request)
 //   GET /health      health checks as application/health+json (also /health/live, /health/ready)
 //   the dashboard (traces, metrics, health, events) on its own port, 9465 by default (DASHBOARD_PORT)
@@ -61,7 +61,9 @@ async function handleOrder() {
 const routes = {
   '/orders': async () => [200, await handleOrder()],
   '/snapshot': async () => [200, coordinator.getSnapshot()],
-  '/metrics-json': async () => [200, collector.getSnapshot()],
+  // read() is what every exporter sees: the collector's cells and every OTel instrument on the
+  // same MeterProvider, health gauges included (getSnapshot() holds the cells only).
+  '/metrics-json': async () => [200, await collector.read()],
 };
 
 const server = createServer(async (req, res) => {
@@ -86,7 +88,7 @@ server.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1',
   console.log(`demo-shop listening on ${base} (mode ${monitoring.settings.mode})`);
   console.log(`  ${base}/orders        place an order (nested phases, spans with trace ids)`);
   console.log(`  ${base}/snapshot      per-phase timings with p50/p95/p99 and the recent records`);
-  console.log(`  ${base}/metrics-json  every metric the collector holds`);
+  console.log(`  ${base}/metrics-json  every metric, as JSON (the same set as /metrics)`);
   console.log(`  ${base}/metrics       Prometheus text format (point a Prometheus scrape job here)`);
   console.log(`  ${base}/health        health checks (application/health+json)`);
   dashboard.listen().then(

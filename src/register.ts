@@ -11,7 +11,9 @@
  *    chosen by `MONITORING_INSTRUMENTATIONS` (http client, pg, ioredis, ...);
  * 3. registers import-in-the-middle's loader hook (OTel's `@opentelemetry/instrumentation/hook.mjs`)
  *    limited to the modules those instrumentations name, so ESM apps' imports can be patched;
- * 4. flushes and shuts down on SIGTERM, SIGINT and `beforeExit`.
+ * 4. flushes and shuts down on SIGTERM, SIGINT and `beforeExit`, within `MONITORING_SHUTDOWN_TIMEOUT_MS`
+ *    (default 2000); after `beforeExit` it then exits, so a short-lived script is not kept alive by
+ *    an exporter retrying an unreachable collector.
  *
  * Extra variables read here: `MONITORING_INSTRUMENTATIONS` (`all` | `none` | `http,pg,...`),
  * `MONITORING_HTTP_SERVER` (`true`/`false`, the lean server path), `MONITORING_RUNTIME_METRICS`,
@@ -70,6 +72,9 @@ async function start(): Promise<void> {
 
   const rawIgnore = process.env['MONITORING_HTTP_IGNORE_PATHS'];
   const ignorePaths = rawIgnore === undefined ? undefined : rawIgnore.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const rawExit = process.env['MONITORING_SHUTDOWN_TIMEOUT_MS'];
+  const exitTimeoutMs = rawExit === undefined || rawExit.trim() === '' ? 2000 : Number(rawExit);
+  if (!Number.isInteger(exitTimeoutMs) || exitTimeoutMs < 0) throw new ConfigurationError('MONITORING_SHUTDOWN_TIMEOUT_MS', rawExit, 'an integer number of milliseconds >= 0');
   if (ignorePaths?.some((p) => !p.startsWith('/'))) throw new ConfigurationError('MONITORING_HTTP_IGNORE_PATHS', rawIgnore, 'comma-separated paths starting with /, e.g. /metrics,/health/*');
 
   const monitoring = createMonitoring(settings);
@@ -119,7 +124,7 @@ async function start(): Promise<void> {
       // Shut down first: the final metric export runs inside it and must still see the
       // observable gauges the stops below would unregister.
       try {
-        await monitoring.shutdown(5000);
+        await monitoring.shutdown(exitTimeoutMs);
       } catch (err) {
         diag.warn(`[service-infrastructure] shutdown: ${String(err)}`);
       }
@@ -139,7 +144,12 @@ async function start(): Promise<void> {
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
-  process.once('beforeExit', () => void shutdown());
+  // A process that ends by itself: flush within the bound, then exit. Without the exit, an
+  // exporter still retrying an unreachable collector (its sockets and backoff timers) kept a
+  // one-line script alive for ~10 s; what was not sent by the deadline is lost, as on a signal.
+  process.once('beforeExit', () => {
+    void shutdown().finally(() => process.exit());
+  });
   diag.debug(`[service-infrastructure] registered: ${instrumentations.length} OTel instrumentations, http server ${httpServer}, runtime ${runtime}, system ${system}`);
 }
 

@@ -24,8 +24,12 @@ describe('examples/demo.js', () => {
     for (const phase of ['order', 'validate', 'reserve-stock', 'charge-card']) expect(snap.phases[phase]!.count).toBeGreaterThanOrEqual(1);
     expect(snap.phases['charge-card']!.p95Ms).toBeGreaterThanOrEqual(3);
     expect(snap.recent.some((r) => r.traceId === order.traceId)).toBe(true);
-    const metrics = (await (await fetch(`${base}/metrics-json`)).json()) as { counters: Record<string, unknown[]> };
-    expect(Object.keys(metrics.counters)).toEqual(expect.arrayContaining(['http_server_requests_total', 'orders_total']));
+    // Every metric /metrics shows, health gauges included.
+    const metrics = (await (await fetch(`${base}/metrics-json`)).json()) as { name: string; unit: string; series: { labels: Record<string, unknown> }[] }[];
+    const names = metrics.map((m) => m.name);
+    expect(names).toEqual(expect.arrayContaining(['http_server_requests_total', 'orders_total', 'performance.phase.duration', 'health.check.status', 'health.status']));
+    const checks = metrics.find((m) => m.name === 'health.check.status')!.series.map((s) => s.labels['check']);
+    expect(checks).toEqual(expect.arrayContaining(['memory', 'event_loop']));
     expect((await fetch(`${base}/nope`)).status).toBe(404);
 
     // /metrics is Prometheus text that promtool lints clean, with the orders and phase histograms.
