@@ -42,13 +42,24 @@ export class HistogramExemplar {
  * bucket i holds boundaries[i-1] < v <= boundaries[i]), count, sum, min, max, and optionally a
  * DDSketch for percentiles with a stated relative error.
  */
+/**
+ * What a series needs of its sketch (DDSketch's `accept`, `getValueAtQuantile`, `count`), declared
+ * here so the published declarations do not import `@datadog/sketches-js`' types, which fail a
+ * consumer's `skipLibCheck: false`.
+ */
+export interface QuantileSketch {
+  readonly count: number;
+  accept(value: number, weight?: number): void;
+  getValueAtQuantile(quantile: number): number;
+}
+
 export class HistogramSeries {
   count = 0;
   sum = 0;
   min = Infinity;
   max = -Infinity;
   readonly counts: Float64Array;
-  readonly sketch: DDSketch | null;
+  readonly sketch: QuantileSketch | null;
   /** Last exemplar per bucket (index as in `counts`); null until the first one, so plain series pay nothing. */
   exemplars: (HistogramExemplar | undefined)[] | null = null;
   /** Values still to skip before the next sampled one (only used when `sampleEvery` > 1). */
