@@ -183,7 +183,17 @@ export class DashboardServer {
   private async _serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
     let path = url.pathname;
-    if (this.basePath !== '' && (path === this.basePath || path.startsWith(`${this.basePath}/`))) path = path.slice(this.basePath.length) || '/';
+    // The page loads its assets by relative URLs, so it must be served from a path ending in '/':
+    // `/dashboard` (or Express' mount point, whose prefix it strips into `originalUrl`) redirects.
+    const original = (req as { originalUrl?: string }).originalUrl;
+    const shown = original !== undefined ? new URL(original, 'http://dashboard.invalid').pathname : path;
+    if ((this.basePath !== '' && path === this.basePath) || (path === '/' && !shown.endsWith('/'))) {
+      res.statusCode = 308;
+      res.setHeader('Location', `${shown}/${url.search}`);
+      res.end();
+      return;
+    }
+    if (this.basePath !== '' && path.startsWith(`${this.basePath}/`)) path = path.slice(this.basePath.length);
     res.setHeader('Content-Security-Policy', CSP);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -195,7 +205,7 @@ export class DashboardServer {
       if ((path === '/' || path === '/index.html') && given !== null && safeEqual(given, this._token)) {
         res.statusCode = 303;
         res.setHeader('Set-Cookie', `${COOKIE}=${encodeURIComponent(this._token)}; HttpOnly; SameSite=Strict; Path=/`);
-        res.setHeader('Location', `${this.basePath}/`);
+        res.setHeader('Location', shown);
         res.end();
         return;
       }
@@ -337,7 +347,7 @@ export class DashboardServer {
         return sendJson(res, 200, { route, traces: traces.length, flame: aggregateFlame(traces) });
       }
       case '/api/routes':
-        return sendJson(res, 200, { routes: redPerRoute(s.traces, now, 3_600_000).map((r) => ({ name: r.name, service: r.service, count: r.count })) });
+        return sendJson(res, 200, { routes: routeCounts(s.traces, now, 3_600_000) });
       case '/api/health':
         return sendJson(res, 200, healthSummary(s.health));
       case '/api/alerts': {
@@ -546,13 +556,13 @@ export function redPerRoute(
   windowMs: number,
 ): { name: string; service: string; count: number; rate: number; errors: number; errorRatio: number; p50: number; p95: number; p99: number }[] {
   const groups = new Map<string, { name: string; service: string; durations: number[]; errors: number }>();
-  for (const t of traces.recent(now - windowMs)) {
+  traces.forEachSince(now - windowMs, (t) => {
     const key = `${t.rootService}\u0000${t.rootName}`;
     let g = groups.get(key);
     if (g === undefined) groups.set(key, (g = { name: t.rootName, service: t.rootService, durations: [], errors: 0 }));
     g.durations.push(t.end - t.start);
     if (t.errors > 0) g.errors++;
-  }
+  });
   const pct = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
   return [...groups.values()]
     .map((g) => {
@@ -561,4 +571,16 @@ export function redPerRoute(
     })
     .sort((a, b) => b.count - a.count)
     .slice(0, 100);
+}
+
+/** Root span names (routes) of the last `windowMs` with their trace counts, most traces first. */
+function routeCounts(traces: TraceStore, now: number, windowMs: number): { name: string; service: string; count: number }[] {
+  const groups = new Map<string, { name: string; service: string; count: number }>();
+  traces.forEachSince(now - windowMs, (t) => {
+    const key = `${t.rootService}\u0000${t.rootName}`;
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, { name: t.rootName, service: t.rootService, count: 1 });
+    else g.count++;
+  });
+  return [...groups.values()].sort((a, b) => b.count - a.count).slice(0, 200);
 }

@@ -1,4 +1,4 @@
-import type { SpanRecord } from './model.js';
+import type { Attrs, SpanRecord } from './model.js';
 
 /** A trace as the store holds it: its spans and what a search needs, kept up to date on add. */
 export interface TraceEntry {
@@ -14,6 +14,10 @@ export interface TraceEntry {
   /** Insertion number; newer traces have larger ones. */
   readonly seq: number;
   evicted: boolean;
+  /** @internal Search caches, built on first use and dropped when a span is added. */
+  _names?: string | undefined;
+  _services?: string | undefined;
+  _attrs?: string | undefined;
 }
 
 /** One row of a trace search. */
@@ -74,6 +78,7 @@ export class TraceStore {
   private _evicted = 0;
   private _droppedSpans = 0;
   private _spans = 0;
+  private readonly _serviceCounts = new Map<string, number>();
 
   constructor(options: TraceStoreOptions = {}) {
     this.maxTraces = options.maxTraces ?? 10_000;
@@ -114,7 +119,11 @@ export class TraceStore {
     }
     this._spans++;
     t.spans.push(span);
-    t.services.add(span.service);
+    t._names = t._services = t._attrs = undefined;
+    if (!t.services.has(span.service)) {
+      t.services.add(span.service);
+      this._serviceCounts.set(span.service, (this._serviceCounts.get(span.service) ?? 0) + 1);
+    }
     if (span.start < t.start) t.start = span.start;
     if (span.end > t.end) t.end = span.end;
     if (span.status === 'error') t.errors++;
@@ -135,33 +144,40 @@ export class TraceStore {
 
   /** Every service name seen in the held traces, with its trace count. */
   services(): { name: string; traces: number }[] {
-    const counts = new Map<string, number>();
-    for (const t of this._byId.values()) for (const s of t.services) counts.set(s, (counts.get(s) ?? 0) + 1);
-    return [...counts].map(([name, traces]) => ({ name, traces })).sort((a, b) => a.name.localeCompare(b.name));
+    const out: { name: string; traces: number }[] = [];
+    for (const [name, traces] of this._serviceCounts) if (traces > 0) out.push({ name, traces });
+    return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Newest first; scans the whole store, so `total` is exact. */
+  /**
+   * Newest first; scans the whole store, so `total` is exact. Text filters run against per-trace
+   * strings built once (names, services, `key=value` attributes): 100,000 traces are scanned in
+   * ~10 ms instead of a span-by-span walk of ~130 ms (bench/dashboard.js).
+   */
   search(q: TraceQuery): TraceSearchResult {
     const limit = clampInt(q.limit, 1, 500, 50);
     const offset = clampInt(q.offset, 0, Number.MAX_SAFE_INTEGER, 0);
-    const service = q.service?.toLowerCase() || undefined;
-    const name = q.name?.toLowerCase() || undefined;
-    const attrKey = q.attrKey || undefined;
-    const attrValue = q.attrValue;
+    const service = q.service ? `\n${q.service.toLowerCase()}\n` : undefined;
+    const name = q.name ? q.name.toLowerCase() : undefined;
+    const attr = q.attrKey ? (q.attrValue !== undefined && q.attrValue !== '' ? `\n${q.attrKey}=${q.attrValue}\n` : `\n${q.attrKey}=`) : undefined;
+    const since = q.since ?? -Infinity;
+    const minMs = q.minMs ?? -Infinity;
+    const maxMs = q.maxMs ?? Infinity;
+    const wantErrors = q.status === 'error';
+    const wantOk = q.status === 'ok';
     const out: TraceSummary[] = [];
     let total = 0;
-    for (let i = this._order.length - 1; i >= this._head; i--) {
-      const t = this._order[i];
+    const order = this._order;
+    for (let i = order.length - 1; i >= this._head; i--) {
+      const t = order[i];
       if (t === undefined || t.evicted) continue;
       const duration = t.end - t.start;
-      if (q.since !== undefined && t.start < q.since) continue;
-      if (q.minMs !== undefined && duration < q.minMs) continue;
-      if (q.maxMs !== undefined && duration > q.maxMs) continue;
-      if (q.status === 'error' && t.errors === 0) continue;
-      if (q.status === 'ok' && t.errors > 0) continue;
-      if (service !== undefined && !hasService(t, service)) continue;
-      if (name !== undefined && !t.spans.some((s) => s.name.toLowerCase().includes(name))) continue;
-      if (attrKey !== undefined && !t.spans.some((s) => attrMatches(s, attrKey, attrValue))) continue;
+      if (t.start < since || duration < minMs || duration > maxMs) continue;
+      if (wantErrors && t.errors === 0) continue;
+      if (wantOk && t.errors > 0) continue;
+      if (service !== undefined && !servicesText(t).includes(service)) continue;
+      if (name !== undefined && !namesText(t).includes(name)) continue;
+      if (attr !== undefined && !attrsText(t).includes(attr)) continue;
       total++;
       if (total > offset && out.length < limit) out.push(summarize(t));
     }
@@ -180,21 +196,23 @@ export class TraceStore {
     return out;
   }
 
-  /** Traces whose root started at or after `since`, newest first. */
-  *recent(since: number): Generator<TraceEntry> {
-    for (let i = this._order.length - 1; i >= this._head; i--) {
-      const t = this._order[i];
+  /** Calls `fn` with each trace whose root started at or after `since`, newest first. */
+  forEachSince(since: number, fn: (t: TraceEntry) => void): void {
+    const order = this._order;
+    for (let i = order.length - 1; i >= this._head; i--) {
+      const t = order[i];
       if (t === undefined || t.evicted) continue;
       if (t.start < since) {
         // Arrival order is only roughly start order: look a little further before stopping.
         if (t.start < since - 60_000) return;
         continue;
       }
-      yield t;
+      fn(t);
     }
   }
 
   clear(): void {
+    this._serviceCounts.clear();
     this._byId.clear();
     this._order = [];
     this._head = 0;
@@ -207,6 +225,7 @@ export class TraceStore {
       if (t !== undefined && !t.evicted) {
         t.evicted = true;
         this._byId.delete(t.traceId);
+        for (const svc of t.services) this._serviceCounts.set(svc, (this._serviceCounts.get(svc) ?? 1) - 1);
         this._evicted++;
         break;
       }
@@ -231,16 +250,33 @@ export function summarize(t: TraceEntry): TraceSummary {
   };
 }
 
-function hasService(t: TraceEntry, service: string): boolean {
-  for (const s of t.services) if (s.toLowerCase() === service) return true;
-  return false;
+function namesText(t: TraceEntry): string {
+  if (t._names === undefined) {
+    let text = '';
+    for (const s of t.spans) text += `${s.name.toLowerCase()}\n`;
+    t._names = text;
+  }
+  return t._names;
 }
 
-function attrMatches(s: SpanRecord, key: string, value: string | undefined): boolean {
-  const v = key in s.attributes ? s.attributes[key] : s.resource[key];
-  if (v === undefined) return false;
-  if (value === undefined || value === '') return true;
-  return String(v) === value;
+function servicesText(t: TraceEntry): string {
+  t._services ??= `\n${[...t.services].map((s) => s.toLowerCase()).join('\n')}\n`;
+  return t._services;
+}
+
+/** `\nkey=value\n` for every attribute of every span and the resource. */
+function attrsText(t: TraceEntry): string {
+  if (t._attrs === undefined) {
+    let text = '\n';
+    const add = (a: Attrs): void => {
+      for (const k of Object.keys(a)) text += `${k}=${String(a[k])}\n`;
+    };
+    for (const s of t.spans) add(s.attributes);
+    const first = t.spans[0];
+    if (first !== undefined) add(first.resource);
+    t._attrs = text;
+  }
+  return t._attrs;
 }
 
 function clampInt(v: number | undefined, min: number, max: number, fallback: number): number {

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MonitoringMode } from '../../src/config/MonitoringMode.js';
+import { PHASE_DURATION_METRIC } from '../../src/coordinators/DirectPerformanceCoordinator.js';
 import { createDashboard, type Dashboard } from '../../src/dashboard/createDashboard.js';
 import { createHealthCheckManager } from '../../src/health/createHealthCheckManager.js';
 import type { HealthCheckManager } from '../../src/health/HealthCheckManager.js';
@@ -107,6 +108,19 @@ describe('embedded dashboard in Chromium', () => {
     expect(await flame.locator('.flame-node').count()).toBe(3);
     expect(await flame.locator('.flame-node').first().getAttribute('title')).toMatch(/^checkout — /);
     await screenshot(page, 'trace-flame');
+  });
+
+  it('histogram exemplars are listed under the chart and open their trace', async () => {
+    await page.goto(`${url}#/metrics?metric=${PHASE_DURATION_METRIC}&agg=quantile&q=0.5&filter=phase%3Dcharge`);
+    const link = page.getByTestId('exemplars').locator('a').first();
+    await link.waitFor();
+    const traceId = (await link.getAttribute('href'))!.split('/').pop()!;
+    // The exemplar is a real charge phase of this process.
+    expect(monitoring.spanStore.spans().some((s) => s.spanContext().traceId === traceId && s.name === 'charge')).toBe(true);
+    await screenshot(page, 'metrics-exemplars');
+    await link.click();
+    await page.getByTestId('waterfall').locator('.wf-row', { hasText: 'charge' }).waitFor();
+    expect(page.url()).toContain(`#/traces/${traceId}`);
   });
 
   it('Health shows each check with its reason and history', async () => {

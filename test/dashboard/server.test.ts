@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:http';
+import express from 'express';
+import Fastify from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DashboardServer, type DashboardStores } from '../../src/dashboard/DashboardServer.js';
@@ -75,6 +77,40 @@ describe('DashboardServer security', () => {
       expect(await (await fetch(`http://127.0.0.1:${port}/dashboard/api/traces`)).json()).toEqual({ total: 0, offset: 0, traces: [] });
     } finally {
       await new Promise((r) => host.close(r));
+    }
+  });
+
+  it('mounts in Express (which strips the prefix) and in Fastify (with basePath)', async () => {
+    const inExpress = new DashboardServer(stores());
+    const app = express();
+    app.use('/ops/dashboard', inExpress.handler);
+    const ex: Server = await new Promise((r) => {
+      const s = app.listen(0, '127.0.0.1', () => r(s));
+    });
+    const inFastify = new DashboardServer(stores(), { basePath: '/dashboard' });
+    const fastify = Fastify();
+    const hand = (req: { raw: import('node:http').IncomingMessage }, reply: { hijack(): void; raw: import('node:http').ServerResponse }): void => {
+      reply.hijack();
+      inFastify.handler(req.raw, reply.raw);
+    };
+    fastify.all('/dashboard', hand);
+    fastify.all('/dashboard/*', hand);
+    await fastify.listen({ port: 0, host: '127.0.0.1' });
+    const fport = (fastify.server.address() as AddressInfo).port;
+    try {
+      for (const base of [`http://127.0.0.1:${(ex.address() as AddressInfo).port}/ops/dashboard`, `http://127.0.0.1:${fport}/dashboard`]) {
+        const bare = await fetch(base, { redirect: 'manual' });
+        expect(bare.status, base).toBe(308);
+        expect(bare.headers.get('location'), base).toBe(`${new URL(base).pathname}/`);
+        const page = await fetch(`${base}/`);
+        expect(page.status, base).toBe(200);
+        expect(await page.text()).toContain('src="assets/app.js"');
+        expect((await fetch(`${base}/assets/app.css`)).headers.get('content-type')).toContain('text/css');
+        expect(await (await fetch(`${base}/api/traces?limit=5`)).json()).toEqual({ total: 0, offset: 0, traces: [] });
+      }
+    } finally {
+      await fastify.close();
+      await new Promise((r) => ex.close(r));
     }
   });
 });
