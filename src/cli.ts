@@ -15,6 +15,8 @@ Receives OTLP/HTTP (protobuf or JSON; traces and metrics) and serves the monitor
   --token <t>        required on every request (env DASHBOARD_TOKEN); the OTLP receiver wants
                      "Authorization: Bearer <t>", a browser opens /?token=<t> once
   --max-traces <n>   traces kept in memory (default 20000)
+  --data-dir <dir>   keep what is received on disk and replay it at start (default: memory only)
+  --data-max-mb <n>  most megabytes kept on disk (default 100)
   -h, --help`;
 
 async function main(argv: string[]): Promise<number> {
@@ -31,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       token: { type: 'string' },
       'max-traces': { type: 'string' },
+      'data-dir': { type: 'string' },
+      'data-max-mb': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -48,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
     host: values.host ?? env.DASHBOARD_HOST ?? '127.0.0.1',
     ...(token !== undefined && token !== '' ? { token } : {}),
     ...(maxTraces !== undefined ? { maxTraces } : {}),
+    ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+    ...(values['data-max-mb'] !== undefined ? { dataMaxBytes: Math.round(Number(values['data-max-mb']) * 1024 * 1024) } : {}),
   });
   const { ui, otlp } = await dashboard.listen();
   process.stdout.write(`dashboard: ${ui}\nOTLP/HTTP receiver: ${otlp} (send with OTEL_EXPORTER_OTLP_ENDPOINT=${otlp})\n`);

@@ -8,6 +8,8 @@ import { reportOnce } from '../internal/report.js';
 import { withTimeout } from '../internal/timeout.js';
 import { DashboardServer, type DashboardServerOptions, type DashboardStores } from './DashboardServer.js';
 import { EventLog } from './EventLog.js';
+import { Journal } from './Journal.js';
+import type { MetricSample } from './model.js';
 import { HealthHistory } from './HealthHistory.js';
 import { MetricHistory } from './MetricHistory.js';
 import { decodeOtlp, samplesFromOtlp, spansFromOtlp } from './otlp.js';
@@ -24,6 +26,13 @@ export interface StandaloneDashboardOptions extends DashboardServerOptions {
   maxSeries?: number;
   /** Largest OTLP request body accepted, in bytes. Default 8 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Keep what is received in this directory (a two-segment NDJSON journal) and replay it at start,
+   * so a restart keeps the history. Default: memory only.
+   */
+  dataDir?: string;
+  /** Most bytes the journal holds. Default 100 MiB. */
+  dataMaxBytes?: number;
 }
 
 const HEALTH_GAUGES = new Set(['health_check_status', 'health.check.status']);
@@ -47,6 +56,7 @@ export class StandaloneDashboard {
   private readonly _otlpPort: number;
   private readonly _token: string | undefined;
   private readonly _maxBody: number;
+  private readonly _journal: Journal | undefined;
   private _otlp: Server | undefined;
   private _received = { spans: 0, points: 0, requests: 0, rejected: 0 };
 
@@ -67,6 +77,18 @@ export class StandaloneDashboard {
     this._token = options.token;
     this._maxBody = maxBody;
     if (!isLoopback(this._host) && this._token === undefined) throw new ConfigurationError('dashboard.host', this._host, 'a loopback address, or a `token`');
+    if (options.dataDir !== undefined) {
+      this._journal = new Journal(options.dataDir, options.dataMaxBytes ?? 100 * 1024 * 1024);
+      for (const entry of this._journal.replay()) {
+        if ('s' in entry) for (const span of entry.s) this.stores.traces.add(span);
+        else for (const sample of entry.m) this._addSample(sample);
+      }
+    }
+  }
+
+  /** Bytes the journal holds on disk (0 without `dataDir`). */
+  get journalBytes(): number {
+    return this._journal?.size ?? 0;
   }
 
   /** What the receiver has taken in since start. */
@@ -113,23 +135,28 @@ export class StandaloneDashboard {
         perService.set(span.service, (perService.get(span.service) ?? 0) + 1);
       }
       for (const [service, count] of perService) s.events.add('otlp.traces.received', now, undefined, { service, spans: count });
+      if (spans.length > 0) this._journal?.append({ s: spans });
       this._received.spans += spans.length;
       return { spans: spans.length, points: 0 };
     }
     let points = 0;
     for (const { service, samples } of samplesFromOtlp(req, now)) {
-      for (const sample of samples) {
-        s.metrics.add(sample);
-        if (HEALTH_GAUGES.has(sample.name) && sample.value !== undefined) {
-          const check = sample.labels.check ?? 'system';
-          s.health.add(`${service}/${check}`, { time: sample.time, status: STATUS_OF(sample.value) }, { category: sample.labels.category, critical: sample.labels.critical === undefined ? undefined : sample.labels.critical === 'true' });
-        }
-      }
+      for (const sample of samples) this._addSample(sample);
+      if (samples.length > 0) this._journal?.append({ m: samples });
       points += samples.length;
       s.events.add('otlp.metrics.received', now, undefined, { service, points: samples.length });
     }
     this._received.points += points;
     return { spans: 0, points };
+  }
+
+  private _addSample(sample: MetricSample): void {
+    this.stores.metrics.add(sample);
+    if (HEALTH_GAUGES.has(sample.name) && sample.value !== undefined) {
+      const check = sample.labels.check ?? 'system';
+      const critical = sample.labels.critical;
+      this.stores.health.add(`${sample.service}/${check}`, { time: sample.time, status: STATUS_OF(sample.value) }, { category: sample.labels.category, critical: critical === undefined ? undefined : critical === 'true' });
+    }
   }
 
   async shutdown(timeoutMs = 5_000): Promise<void> {

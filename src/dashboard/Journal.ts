@@ -1,0 +1,77 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigurationError } from '../errors/MonitoringError.js';
+import { reportOnce } from '../internal/report.js';
+import type { MetricSample, SpanRecord } from './model.js';
+
+/** One journal line: spans or metric samples of one OTLP request. */
+type Entry = { s: SpanRecord[] } | { m: MetricSample[] };
+
+/**
+ * What the standalone dashboard received, appended to newline-delimited JSON files in `dir` so a
+ * restart keeps its history. Two segments: `current.ndjson` grows to half of `maxBytes`, then
+ * becomes `previous.ndjson` (replacing the older one), so the journal never holds more than
+ * `maxBytes` and always keeps the most recent half at least. Replayed oldest first at start.
+ * (Why files and not SQLite: docs/decisions/002-dashboard-journal.md.)
+ */
+export class Journal {
+  readonly dir: string;
+  readonly maxBytes: number;
+  private _size: number;
+  private _failed = false;
+
+  constructor(dir: string, maxBytes: number) {
+    if (typeof dir !== 'string' || dir === '') throw new ConfigurationError('dashboard.dataDir', dir, 'a directory path');
+    if (!Number.isInteger(maxBytes) || maxBytes < 64 * 1024) throw new ConfigurationError('dashboard.dataMaxBytes', maxBytes, 'an integer of at least 65536');
+    mkdirSync(dir, { recursive: true });
+    this.dir = dir;
+    this.maxBytes = maxBytes;
+    this._size = existsSync(this._current) ? statSync(this._current).size : 0;
+  }
+
+  private get _current(): string {
+    return join(this.dir, 'current.ndjson');
+  }
+
+  private get _previous(): string {
+    return join(this.dir, 'previous.ndjson');
+  }
+
+  /** Bytes on disk now. */
+  get size(): number {
+    return this._size + (existsSync(this._previous) ? statSync(this._previous).size : 0);
+  }
+
+  /** Appends one entry; a write error is reported once and the journal stops (the stores go on). */
+  append(entry: Entry): void {
+    if (this._failed) return;
+    const line = `${JSON.stringify(entry)}\n`;
+    try {
+      if (this._size + line.length > this.maxBytes / 2 && this._size > 0) {
+        if (existsSync(this._previous)) unlinkSync(this._previous);
+        renameSync(this._current, this._previous);
+        this._size = 0;
+      }
+      appendFileSync(this._current, line);
+      this._size += Buffer.byteLength(line);
+    } catch (err) {
+      this._failed = true;
+      reportOnce('dashboard:journal', `dashboard journal in ${this.dir} stopped: ${String(err)}`);
+    }
+  }
+
+  /** Every entry on disk, oldest first; a torn last line (a crash mid-write) is skipped. */
+  *replay(): Generator<Entry> {
+    for (const file of [this._previous, this._current]) {
+      if (!existsSync(file)) continue;
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        if (line === '') continue;
+        try {
+          yield JSON.parse(line) as Entry;
+        } catch {
+          // A partial line from an interrupted write.
+        }
+      }
+    }
+  }
+}
