@@ -5,7 +5,7 @@ import type { EventBus } from '../events/EventBus.js';
 import type { HealthStatus } from '../events/types.js';
 import { redactDeep, redactSecrets } from '../internal/redact.js';
 import { reportOnce } from '../internal/report.js';
-import { failure, normalize } from './result.js';
+import { describe, failure, normalize } from './result.js';
 import type { IHealthCheck } from './IHealthCheck.js';
 import type {
   CheckOptions,
@@ -482,7 +482,7 @@ export class HealthCheckManager implements IHealthCheck {
       description: e.description,
       // Reasons and details leave the process (events, /health with details, Redis, logs): a
       // checker's "ECONNREFUSED postgres://app:pw@db" must not carry the password along.
-      reason: typeof result.reason === 'string' ? redactSecrets(result.reason) : result.reason,
+      reason: result.reason === undefined ? undefined : redactSecrets(describe(result.reason)),
       observedValue: result.observedValue,
       observedUnit: result.observedUnit,
       details: result.details === undefined ? NO_DETAILS : redactDeep(result.details),

@@ -20,7 +20,7 @@ export function normalize(value: unknown): HealthCheckResult {
 
 /** @internal A thrown error as an unhealthy result: its message is the reason, its code a detail. */
 export function failure(err: unknown): HealthCheckResult {
-  const message = err instanceof Error ? err.message || err.name : describe(err);
+  const message = err instanceof Error ? describe(err.message) || describe(err.name) : describe(err);
   const code = (err as { code?: unknown } | null)?.code;
   const details: Record<string, unknown> = { error: err instanceof Error ? err.name : typeof err };
   if (typeof code === 'string' || typeof code === 'number') details['code'] = code;
@@ -34,11 +34,16 @@ export function worse(a: HealthStatus, b: HealthStatus): HealthStatus {
   return 'healthy';
 }
 
-function describe(value: unknown): string {
+/** @internal Text for any value a checker produced; never throws (null-prototype objects, cycles, BigInt). */
+export function describe(value: unknown): string {
   if (typeof value === 'string') return value;
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    try {
+      return String(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
   }
 }
