@@ -179,6 +179,9 @@ function entryOf(c: CheckReport): HealthCheckEntry {
   return e;
 }
 
+const UNSAFE_IN_HTML = /[<>&\u2028\u2029]/;
+const UNSAFE_IN_HTML_G = /[<>&\u2028\u2029]/g;
+
 function send(res: ServerResponse, req: IncomingMessage, code: number, body: HealthResponseBody, type: string): void {
   let text: string;
   try {
@@ -188,8 +191,12 @@ function send(res: ServerResponse, req: IncomingMessage, code: number, body: Hea
     reportOnce('health-http-json', `health details could not be serialised: ${String((err as Error)?.message ?? err)}`);
     text = JSON.stringify({ status: body.status, output: 'check details could not be serialised' });
   }
+  // Check names, reasons and details are text from checkers: escaped so that the body stays
+  // inert if a browser or an HTML page ever embeds it (`</script>` becomes `\u003c/script>`).
+  if (UNSAFE_IN_HTML.test(text)) text = text.replace(UNSAFE_IN_HTML_G, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   res.statusCode = code;
   res.setHeader('content-type', type);
+  res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('cache-control', 'no-store');
   res.setHeader('content-length', Buffer.byteLength(text));
   res.end(req.method === 'HEAD' ? undefined : text);
