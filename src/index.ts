@@ -79,8 +79,10 @@ export type {
   ValueMetricSnapshot,
   ValueSeriesSnapshot,
 } from './collectors/MetricSnapshot.js';
-export { DEFAULT_BUCKETS, DROPPED_METRIC, SECONDS_BUCKETS } from './collectors/MetricStore.js';
+export { DEFAULT_BUCKETS, DROPPED_METRIC, MAX_LABEL_VALUE_LENGTH, SECONDS_BUCKETS } from './collectors/MetricStore.js';
 export { SEED_METRIC_NAMES } from './collectors/metricNames.js';
+/** Credential redaction applied wherever a reason leaves the process; add patterns of your own. */
+export { addRedactionPattern, redactSecrets } from './internal/redact.js';
 export type { Labels, MetricKind, MetricOptions } from './collectors/MetricStore.js';
 export { SKETCH_RELATIVE_ACCURACY } from './collectors/series.js';
 
