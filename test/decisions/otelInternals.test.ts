@@ -1,8 +1,15 @@
 // Each OTel-internals workaround (docs/decisions/) has a check here that fails loudly when an OTel
 // upgrade changes what the workaround relies on, naming the decision note to revisit.
-import { describe, expect, it } from 'vitest';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { DataPointType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { describe, expect, it } from 'vitest';
 import { exemplarsOf } from '../../src/collectors/exemplars.js';
+import { sendExemplars } from '../../src/export/otlpExemplars.js';
 
 class PlainReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
@@ -26,6 +33,62 @@ describe('OTel internals the SDK relies on', () => {
       'value',
     ]);
     expect(exemplarsOf(point)).toBeUndefined();
+    await provider.shutdown();
+  });
+});
+
+describe('OTel internals: OTLP exemplars, HTTP context, span fields', () => {
+  it('002: OTLP metric exporters still have the private serializer the exemplar patch wraps', async () => {
+    const { OTLPMetricExporter: Proto } = await import('@opentelemetry/exporter-metrics-otlp-proto');
+    const { OTLPMetricExporter: Json } = await import('@opentelemetry/exporter-metrics-otlp-http');
+    const proto = new Proto({ url: 'http://127.0.0.1:9/v1/metrics' });
+    const json = new Json({ url: 'http://127.0.0.1:9/v1/metrics' });
+    expect(sendExemplars(proto, 'http/protobuf'), 'see docs/decisions/002-otlp-exemplars-serializer.md').toBe(true);
+    expect(sendExemplars(json, 'http/json'), 'see docs/decisions/002-otlp-exemplars-serializer.md').toBe(true);
+    await Promise.all([proto.shutdown(), json.shutdown()]);
+  });
+
+  it("003: the API keeps the active span under Symbol.for('OpenTelemetry Context Key SPAN')", () => {
+    const span = trace.wrapSpanContext({ traceId: '1'.repeat(32), spanId: '2'.repeat(16), traceFlags: 0 });
+    const ctx = ROOT_CONTEXT.setValue(Symbol.for('OpenTelemetry Context Key SPAN'), span);
+    expect(trace.getSpan(ctx), 'see docs/decisions/003-http-context-key-and-emit.md').toBe(span);
+  });
+
+  it("003: http.server.request.start fires before 'request' is emitted through server.emit, with the server", async () => {
+    const order: string[] = [];
+    let seenServer: unknown;
+    const onStart = (message: unknown): void => {
+      order.push('channel');
+      seenServer = (message as { server?: unknown }).server;
+    };
+    diagnosticsChannel.subscribe('http.server.request.start', onStart);
+    const server = createServer((_req, res) => res.end('ok'));
+    const emit = server.emit.bind(server);
+    server.emit = ((type: string, ...args: unknown[]) => {
+      if (type === 'request') order.push('emit');
+      return emit(type, ...args);
+    }) as typeof server.emit;
+    try {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('ok');
+      expect(order, 'see docs/decisions/003-http-context-key-and-emit.md').toEqual(['channel', 'emit']);
+      expect(seenServer).toBe(server);
+    } finally {
+      diagnosticsChannel.unsubscribe('http.server.request.start', onStart);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('004: spans of the SDK tracer carry startTime, endTime and duration once ended', async () => {
+    const provider = new NodeTracerProvider();
+    const span = provider.getTracer('t').startSpan('phase');
+    span.end();
+    const readable = span as unknown as ReadableSpan;
+    for (const field of ['startTime', 'endTime', 'duration'] as const) {
+      expect(Array.isArray(readable[field]) && readable[field].length === 2, `span.${field}: see docs/decisions/004-readable-span-fields.md`).toBe(true);
+    }
     await provider.shutdown();
   });
 });
