@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { context, diag, type TracerProvider } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPMetricExporter as OTLPMetricExporterJson } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPMetricExporter as OTLPMetricExporterProto } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { OTLPTraceExporter as OTLPTraceExporterJson } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OTLPTraceExporterProto } from '@opentelemetry/exporter-trace-otlp-proto';
-import { containerDetector } from '@opentelemetry/resource-detector-container';
 import {
   defaultResource,
   detectResources,
@@ -25,6 +20,7 @@ import { MonitoringMode } from '../config/MonitoringMode.js';
 import type { MonitoringSettings, OtlpProtocol, ResourceDetectorName } from '../config/MonitoringSettings.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { MemoryCollector } from '../collectors/MemoryCollector.js';
+import { lazyRequire } from '../internal/lazyRequire.js';
 import { withTimeout } from '../internal/timeout.js';
 import { sendExemplars } from './otlpExemplars.js';
 import { RecentSpanStore } from '../tracing/RecentSpanStore.js';
@@ -57,6 +53,14 @@ export interface TelemetryOptions {
   otlp?: boolean;
 }
 
+// Loaded when a mode needs them, not on import: the four OTLP exporters bring protobuf, the OTLP
+// transformer and the exporter base (~100 CommonJS modules) that DIRECT mode never uses.
+const metricsJson = lazyRequire<typeof import('@opentelemetry/exporter-metrics-otlp-http')>('@opentelemetry/exporter-metrics-otlp-http');
+const metricsProto = lazyRequire<typeof import('@opentelemetry/exporter-metrics-otlp-proto')>('@opentelemetry/exporter-metrics-otlp-proto');
+const tracesJson = lazyRequire<typeof import('@opentelemetry/exporter-trace-otlp-http')>('@opentelemetry/exporter-trace-otlp-http');
+const tracesProto = lazyRequire<typeof import('@opentelemetry/exporter-trace-otlp-proto')>('@opentelemetry/exporter-trace-otlp-proto');
+const containerDetection = lazyRequire<typeof import('@opentelemetry/resource-detector-container')>('@opentelemetry/resource-detector-container');
+
 /** One id per process: two replicas of a service are two series in any backend. */
 const SERVICE_INSTANCE_ID = randomUUID();
 
@@ -73,14 +77,14 @@ const processWithoutCommandLine: ResourceDetector = {
   },
 };
 
-const DETECTORS: Readonly<Record<ResourceDetectorName, readonly ResourceDetector[]>> = {
-  env: [envDetector],
-  host: [hostDetector],
-  os: [osDetector],
-  process: [processWithoutCommandLine],
-  container: [containerDetector],
+const DETECTORS: Readonly<Record<ResourceDetectorName, () => readonly ResourceDetector[]>> = {
+  env: () => [envDetector],
+  host: () => [hostDetector],
+  os: () => [osDetector],
+  process: () => [processWithoutCommandLine],
+  container: () => [containerDetection().containerDetector],
   // service.instance.id is always set (below); the name is accepted as OTel's list has it.
-  serviceinstance: [],
+  serviceinstance: () => [],
 };
 
 /**
@@ -92,7 +96,7 @@ const DETECTORS: Readonly<Record<ResourceDetectorName, readonly ResourceDetector
  * before reading `resource.attributes` right after startup (the exporters wait by themselves).
  */
 export function createResource(settings: MonitoringSettings): Resource {
-  const detected = detectResources({ detectors: settings.resourceDetectors.flatMap((d) => DETECTORS[d]) });
+  const detected = detectResources({ detectors: settings.resourceDetectors.flatMap((d) => DETECTORS[d]()) });
   return defaultResource()
     .merge(detected)
     .merge(resourceFromAttributes({ 'service.instance.id': SERVICE_INSTANCE_ID, ...settings.resourceAttributes, [ATTR_SERVICE_NAME]: settings.serviceName }));
@@ -187,7 +191,7 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
   if (exporters.metrics.has('otlp')) {
     const { url, protocol } = otlpTarget(settings, 'METRICS');
     const exporterOptions = url === undefined ? {} : { url };
-    const metricExporter = protocol === 'http/json' ? new OTLPMetricExporterJson(exporterOptions) : new OTLPMetricExporterProto(exporterOptions);
+    const metricExporter = protocol === 'http/json' ? new (metricsJson().OTLPMetricExporter)(exporterOptions) : new (metricsProto().OTLPMetricExporter)(exporterOptions);
     sendExemplars(metricExporter, protocol);
     readers.push(periodic(metricExporter));
   }
@@ -204,7 +208,7 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
     // dropped on a full queue, `otel.sdk.exporter.span.exported{error.type}` failed exports.
     const { url, protocol } = otlpTarget(settings, 'TRACES');
     const exporterOptions = { ...(url === undefined ? {} : { url }), selfObsMeterProvider: meterProvider };
-    const exporter = protocol === 'http/json' ? new OTLPTraceExporterJson(exporterOptions) : new OTLPTraceExporterProto(exporterOptions);
+    const exporter = protocol === 'http/json' ? new (tracesJson().OTLPTraceExporter)(exporterOptions) : new (tracesProto().OTLPTraceExporter)(exporterOptions);
     // sdk-trace-base's shim types the config as BufferConfig, but hands all of it to sdk-trace's
     // BatchSpanProcessor, whose options include `selfObsMeterProvider`.
     const bspConfig = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000, selfObsMeterProvider: meterProvider };

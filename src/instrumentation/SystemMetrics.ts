@@ -1,10 +1,13 @@
 import { statfs } from 'node:fs/promises';
 import type { BatchObservableCallback, BatchObservableResult, Meter, MeterOptions, MeterProvider as ApiMeterProvider, MetricOptions, Observable } from '@opentelemetry/api';
-import { HostMetrics } from '@opentelemetry/host-metrics';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { MemoryCollector } from '../collectors/MemoryCollector.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
+import { lazyRequire } from '../internal/lazyRequire.js';
+
+// host-metrics (and systeminformation behind it) load when metrics start, not on import.
+const hostMetrics = lazyRequire<typeof import('@opentelemetry/host-metrics')>('@opentelemetry/host-metrics');
 
 /** Gauge of file system bytes by `system.filesystem.mountpoint` and `system.filesystem.state` (used, free). */
 export const FILESYSTEM_USAGE_METRIC = 'system.filesystem.usage';
@@ -115,7 +118,7 @@ export class SystemMetrics {
   start(): this {
     if (this._started) return this;
     this._started = true;
-    new HostMetrics({ meterProvider: withSemconvUnits(this._provider), name: 'service-infrastructure/host' }).start();
+    new (hostMetrics().HostMetrics)({ meterProvider: withSemconvUnits(this._provider), name: 'service-infrastructure/host' }).start();
 
     const meter = this._collector.getMeter('service-infrastructure/system', '0.1.0');
     const usage = meter.createObservableGauge(FILESYSTEM_USAGE_METRIC, { description: 'File system space by state.', unit: 'By' });

@@ -1,7 +1,10 @@
 import { context } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { reportOnce } from '../internal/report.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
+
+const AUTO_PACKAGE = '@opentelemetry/auto-instrumentations-node';
 
 /** Env var choosing OTel's library instrumentations under `register`: `all` (default), `none`, or a list. */
 export const INSTRUMENTATIONS_ENV = 'MONITORING_INSTRUMENTATIONS';
@@ -53,7 +56,21 @@ export const INSTRUMENTATION_CONFIG: Readonly<Record<string, Record<string, unkn
 export async function loadInstrumentations(choice: InstrumentationChoice): Promise<Instrumentation[]> {
   if (choice.kind === 'none') return [];
   if (choice.kind === 'all') {
-    const { getNodeAutoInstrumentations } = await import('@opentelemetry/auto-instrumentations-node');
+    let auto: typeof import('@opentelemetry/auto-instrumentations-node');
+    try {
+      auto = await import('@opentelemetry/auto-instrumentations-node');
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+      // An optional peer dependency: asked for by name it must be there; by default its absence
+      // only turns library instrumentation off (the SDK's own HTTP, runtime and system metrics stay).
+      const asked = process.env[INSTRUMENTATIONS_ENV];
+      if (asked !== undefined && asked.trim() !== '') {
+        throw new ConfigurationError(INSTRUMENTATIONS_ENV, asked, `installed instrumentations: \`all\` needs the optional peer dependency ${AUTO_PACKAGE} (npm install ${AUTO_PACKAGE}@^0.81.2), or name them (http,pg,...) or none`);
+      }
+      reportOnce('instrumentations:missing', `${AUTO_PACKAGE} is not installed, so no library is instrumented; install it, or set ${INSTRUMENTATIONS_ENV} to a list or none`);
+      return [];
+    }
+    const { getNodeAutoInstrumentations } = auto;
     return getNodeAutoInstrumentations(INSTRUMENTATION_CONFIG as Parameters<typeof getNodeAutoInstrumentations>[0]);
   }
   const out: Instrumentation[] = [];
