@@ -27,6 +27,8 @@ fi
 npm run build --silent
 npx tsc -p tsconfig.test.json
 npx eslint . # type-aware lint (eslint.config.js)
+npm run --silent api:check # the committed API report (api/) matches the build; after an intended change: npm run api:update
+npm run --silent check:package # @arethetypeswrong/cli and publint on the packed package
 
 trap stop_postgres EXIT
 start_postgres

@@ -94,7 +94,7 @@ export { IHealthCheck } from './health/IHealthCheck.js';
 export { RecentSpanStore } from './tracing/RecentSpanStore.js';
 export { RateLimitingSampler } from './tracing/RateLimitingSampler.js';
 export { createSampler } from './tracing/createSampler.js';
-export { createResource, createTelemetry, ensureContextManager } from './export/telemetry.js';
+export { createTelemetry } from './export/telemetry.js';
 export type { Telemetry, TelemetryOptions } from './export/telemetry.js';
 
 export { createMonitoring } from './monitoring/createMonitoring.js';
@@ -148,29 +148,15 @@ export { DataConsistencyHealthChecker } from './health/checkers/DataConsistencyH
 export type { DataConsistencyHealthCheckerOptions, InvariantOutcome } from './health/checkers/DataConsistencyHealthChecker.js';
 
 // Export (issue 4a): Prometheus /metrics endpoint and serializer, OTLP exemplars.
-export {
-  OPENMETRICS_CONTENT_TYPE,
-  PROMETHEUS_CONTENT_TYPE,
-  PrometheusSerializer,
-  escapeHelp,
-  escapeLabelValue,
-  formatValue,
-  sanitizeName,
-} from './export/PrometheusSerializer.js';
+export { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, PrometheusSerializer } from './export/PrometheusSerializer.js';
 export type { PrometheusSerializerOptions } from './export/PrometheusSerializer.js';
-export { PrometheusEndpoint, createPrometheusEndpoint, isLoopback } from './export/PrometheusEndpoint.js';
+export { PrometheusEndpoint, createPrometheusEndpoint } from './export/PrometheusEndpoint.js';
 export type { MetricSource, PrometheusEndpointOptions, PrometheusMonitoringSource, Scrape } from './export/PrometheusEndpoint.js';
 export { exemplarsOf } from './collectors/exemplars.js';
 export type { CellExemplar, ExemplarHistogramDataPoint } from './collectors/exemplars.js';
 
-// Distributed monitoring (issue 5): the pure, Redis-free parts (wire format, rollup merge). The
-// Redis publisher, aggregator and query API live in `service-infrastructure/redis`.
-export { ROLLUP_RELATIVE_ACCURACY, addValue, createRollup, mergeRollup, rollupFromHash, rollupQuantile, summarizeRollup } from './distributed/Rollup.js';
-export type { RollupState, RollupSummary } from './distributed/Rollup.js';
-export { DEFAULT_WINDOWS, RollupBatch, seriesMember, parseSeriesMember, validateWindows, windowStart } from './distributed/RollupBatch.js';
-export type { BatchRollup, BatchTraceEvent, RollupWindow, SeriesIdentity } from './distributed/RollupBatch.js';
-export { WIRE_VERSION, decodeEntry, encodeEvent, sampleOf } from './distributed/wire.js';
-export type { DecodeFailure, DecodeResult, EventSample, WireEvent, WireEventBody } from './distributed/wire.js';
+// Distributed monitoring (issue 5) lives in `service-infrastructure/redis`: the publisher,
+// aggregator and query API, and the Redis-free rollup and wire helpers they share.
 
 // Advanced metrics (issue 6): bound handles, buckets, sampling, exponential histograms,
 // sliding-window summaries, forward-decay reservoirs, HyperLogLog (local and Redis), OTel views.
@@ -185,15 +171,9 @@ export {
 } from './collectors/advancedInstruments.js';
 export type { ExponentialHistogramOptions, HyperLogLogOptions, ReservoirOptions, SummaryOptions } from './collectors/advancedInstruments.js';
 export { exponentialBuckets, linearBuckets } from './collectors/MetricStore.js';
-export {
-  EXPONENTIAL_DEFAULT_MAX_SIZE,
-  EXPONENTIAL_MAX_SCALE,
-  ExponentialHistogramSeries,
-  exponentialIndex,
-  exponentialLowerBoundary,
-} from './collectors/ExponentialHistogramSeries.js';
+export { ExponentialHistogramSeries } from './collectors/ExponentialHistogramSeries.js';
 export { SlidingWindowQuantiles } from './collectors/SlidingWindowQuantiles.js';
-export { ForwardDecayReservoir, RESERVOIR_DEFAULT_ALPHA, RESERVOIR_DEFAULT_SIZE } from './collectors/ForwardDecayReservoir.js';
+export { ForwardDecayReservoir } from './collectors/ForwardDecayReservoir.js';
 export type { ReservoirSnapshot } from './collectors/ForwardDecayReservoir.js';
 export { HyperLogLog } from './collectors/HyperLogLog.js';
 export { RedisHyperLogLog } from './collectors/RedisHyperLogLog.js';
@@ -225,6 +205,6 @@ export {
 export type { RuntimeMetricsOptions } from './instrumentation/RuntimeMetrics.js';
 export { FILESYSTEM_USAGE_METRIC, FILESYSTEM_UTILIZATION_METRIC, SystemMetrics } from './instrumentation/SystemMetrics.js';
 export type { SystemMetricsOptions } from './instrumentation/SystemMetrics.js';
-export { INSTRUMENTATIONS_ENV, parseInstrumentations } from './instrumentation/instrumentations.js';
+export { INSTRUMENTATIONS_ENV } from './instrumentation/instrumentations.js';
 export type { InstrumentationChoice } from './instrumentation/instrumentations.js';
 export { getRegisteredMonitoring } from './instrumentation/registered.js';

@@ -18,7 +18,7 @@ import type { HistogramExemplar, HistogramSeries } from './series.js';
 export const SCOPE = Object.freeze({ name: 'service-infrastructure', version: '0.1.0' });
 
 /**
- * @internal Exposes a `MetricStore` to OTel readers as cumulative metric data: the one route from
+ * Exposes a `MetricStore` to OTel readers as cumulative metric data: the one route from
  * the cells to every consumer (`collector.read()`, the Prometheus endpoint, OTLP). A reader lists
  * it in `metricProducers`, so the cells are exported beside whatever OTel instruments recorded,
  * without OTel's per-call attribute hashing on the record path. Histogram points that hold

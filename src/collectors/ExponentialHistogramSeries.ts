@@ -31,7 +31,7 @@ export function exponentialLowerBoundary(index: number, scale: number): number {
 }
 
 /**
- * @internal One sign's buckets: a ring of `size` cells over the index window [lo, hi]. The window
+ * One sign's buckets: a ring of `size` cells over the index window [lo, hi]. The window
  * never spans more than `size` indexes (the series downscales first), so ring slots cannot collide.
  */
 class Buckets {

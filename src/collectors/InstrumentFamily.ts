@@ -7,7 +7,7 @@ import { SeriesIndex, type MetricStore, type StoreInstrument } from './MetricSto
 export type InstrumentKind = 'exponential_histogram' | 'summary' | 'reservoir' | 'hyperloglog';
 
 /**
- * @internal The label sets of one advanced instrument, with the same bounded label index as the
+ * The label sets of one advanced instrument, with the same bounded label index as the
  * plain metric families, a factory for new series and the function that exports them.
  */
 export class InstrumentFamily<S extends { readonly attributes: Attributes; readonly startTime: HrTime }>

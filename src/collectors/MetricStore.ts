@@ -38,7 +38,7 @@ export interface MetricOptions {
 /**
  * An advanced instrument (sliding-window summary, decaying reservoir, HyperLogLog, exponential
  * histogram) held by the store beside the plain metric families, exported through the same producer.
- * @internal
+ * 
  */
 export interface StoreInstrument {
   readonly name: string;
@@ -95,7 +95,7 @@ class LabelNode<S> {
 }
 
 /**
- * @internal Label sets to series, bounded: at most `maxCardinality` distinct label sets, then one
+ * Label sets to series, bounded: at most `maxCardinality` distinct label sets, then one
  * overflow series (OTel's `otel.metric.overflow` rule). Shared by the store's metric families and
  * by the advanced instruments (summaries, reservoirs, HyperLogLog, exponential histograms).
  */
@@ -217,7 +217,7 @@ export abstract class SeriesIndex<S> {
   }
 }
 
-/** @internal A counter, up-down counter or gauge and its series. */
+/** A counter, up-down counter or gauge and its series. */
 export class ValueFamily extends SeriesIndex<ValueSeries> {
   constructor(
     name: string,
@@ -234,7 +234,7 @@ export class ValueFamily extends SeriesIndex<ValueSeries> {
   }
 }
 
-/** @internal A histogram with fixed bucket boundaries and its series. */
+/** A histogram with fixed bucket boundaries and its series. */
 export class HistogramFamily extends SeriesIndex<HistogramSeries> {
   readonly kind = 'histogram' as const;
   /** Histogram sampling: record one value in `sampleEvery`, weighted by it. 1 records everything. */
@@ -258,11 +258,11 @@ export class HistogramFamily extends SeriesIndex<HistogramSeries> {
   }
 }
 
-/** @internal A metric and its series; `kind` tells which. */
+/** A metric and its series; `kind` tells which. */
 export type MetricFamily = ValueFamily | HistogramFamily;
 
 /**
- * @internal The in-memory cells behind `MemoryCollector`: metric families keyed by name, each with
+ * The in-memory cells behind `MemoryCollector`: metric families keyed by name, each with
  * bounded label sets. Pure data, no OTel SDK and no I/O; `CellMetricProducer` turns it into OTel
  * metric data for every reader.
  */

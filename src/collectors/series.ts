@@ -4,7 +4,7 @@ import type { Attributes, HrTime } from '@opentelemetry/api';
 /** Relative accuracy of the DDSketch behind histogram percentiles: p-quantiles are within 1%. */
 export const SKETCH_RELATIVE_ACCURACY = 0.01;
 
-/** @internal One label set of a counter, up-down counter or gauge. */
+/** One label set of a counter, up-down counter or gauge. */
 export class ValueSeries {
   value = 0;
   /** Bumped on every write, so exporters can tell a gauge that was set from one that was not. */
@@ -26,7 +26,7 @@ export class ValueSeries {
 }
 
 /**
- * @internal A recorded value with the sampled span it was recorded in (trace correlation: a
+ * A recorded value with the sampled span it was recorded in (trace correlation: a
  * latency bucket in Prometheus or OTLP links to the trace that landed there).
  */
 export class HistogramExemplar {
@@ -38,7 +38,7 @@ export class HistogramExemplar {
 }
 
 /**
- * @internal One label set of a histogram: bucket counts over fixed boundaries (OTel semantics:
+ * One label set of a histogram: bucket counts over fixed boundaries (OTel semantics:
  * bucket i holds boundaries[i-1] < v <= boundaries[i]), count, sum, min, max, and optionally a
  * DDSketch for percentiles with a stated relative error.
  */

@@ -35,7 +35,6 @@ export const OPERATION_DURATION_METRIC = 'performance.operation.duration';
 /** Histogram of `recordMetric` values, label `metric`. */
 export const METRIC_VALUE_METRIC = 'performance.metric.value';
 
-/** @internal */
 export class Phase implements PhaseHandle {
   /** True once `end()` or `fail()` ran. */
   ended = false;
