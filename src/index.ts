@@ -10,6 +10,7 @@ export {
   InvalidRecordError,
   MonitoringError,
   TimeoutError,
+  UnavailableError,
   UnregisteredTokenError,
 } from './errors/MonitoringError.js';
 

@@ -35,13 +35,10 @@ import { SystemMetrics } from './instrumentation/SystemMetrics.js';
 import { getRegisteredMonitoring, setRegisteredMonitoring } from './instrumentation/registered.js';
 import { createMonitoring } from './monitoring/createMonitoring.js';
 import { createPrometheusEndpoint } from './export/PrometheusEndpoint.js';
+import { envBoolean } from './internal/env.js';
 
 function flag(name: string, fallback: boolean): boolean {
-  const raw = process.env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigurationError(name, process.env[name], 'true or false');
+  return envBoolean(process.env, name) ?? fallback;
 }
 
 function moduleNames(instrumentations: readonly Instrumentation[]): string[] {

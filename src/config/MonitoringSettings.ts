@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors/MonitoringError.js';
+import { envBoolean } from '../internal/env.js';
 import { MonitoringMode, isMonitoringMode } from './MonitoringMode.js';
 
 /** The OTLP body encoding. `http/protobuf` is the OTel default. */
@@ -115,13 +116,7 @@ const num: EnvReader = (env, name) => {
   if (Number.isNaN(n)) throw new ConfigurationError(name, raw, 'a number');
   return n;
 };
-const bool: EnvReader = (env, name) => {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return undefined;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigurationError(name, env[name], 'true or false');
-};
+const bool: EnvReader = envBoolean;
 const attrs: EnvReader = (env, name) => {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return undefined;

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { metrics, type Meter } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
-import { ConfigurationError } from '../errors/MonitoringError.js';
+import { ConfigurationError, UnavailableError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 import { COMMIT_SCRIPT } from './commitScript.js';
 import { closeRedis, nonEmpty, openRedis, positiveInt, type OpenedRedis, type RedisTarget } from './connection.js';
@@ -383,7 +383,7 @@ export class RedisAggregator {
       }
       return;
     }
-    throw new Error('commit kept meeting newly counted duplicates; will retry the batch');
+    throw new UnavailableError('commit kept meeting newly counted duplicates; will retry the batch');
   }
 
   private _commitArgs(batch: RollupBatch, acks: readonly string[]): (string | number)[] {

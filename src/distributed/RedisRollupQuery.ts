@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../errors/MonitoringError.js';
+import { ConfigurationError, UnavailableError } from '../errors/MonitoringError.js';
 import { closeRedis, nonEmpty, openRedis, positiveInt, type OpenedRedis, type RedisTarget } from './connection.js';
 import { indexKey, rollupKey, traceKey } from './keys.js';
 import { createRollup, mergeRollup, rollupFromHash, summarizeRollup, type RollupState, type RollupSummary } from './Rollup.js';
@@ -189,7 +189,7 @@ export class RedisRollupQuery {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         redis.off('ready', onReady);
-        reject(new Error(`Redis not reachable within ${this._timeoutMs} ms (status ${redis.status})`));
+        reject(new UnavailableError(`Redis not reachable within ${this._timeoutMs} ms (status ${redis.status})`));
       }, this._timeoutMs);
       const onReady = (): void => {
         clearTimeout(timer);
@@ -225,7 +225,7 @@ function hasLabels(pairs: readonly (readonly [string, string])[], want: Readonly
 
 /** A query answered partly is worse than one that fails: surface the first command error. */
 function throwFirstError<T extends [Error | null, unknown][] | null>(results: T): T {
-  if (results === null) throw new Error('Redis pipeline was not executed (connection lost)');
+  if (results === null) throw new UnavailableError('Redis pipeline was not executed (connection lost)');
   for (const [err] of results) if (err !== null) throw err;
   return results;
 }

@@ -73,6 +73,19 @@ export class TimeoutError extends MonitoringError {
   }
 }
 
+/**
+ * A dependency the SDK talks to (Redis) was unreachable, lost its connection mid-request, or kept
+ * conflicting with concurrent writers; the operation can be retried.
+ *
+ * @example
+ * try { await query.rollups({ metric: 'latency' }); } catch (e) { if (e instanceof UnavailableError) retryLater(); }
+ */
+export class UnavailableError extends MonitoringError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SI_ERR_UNAVAILABLE', message, options);
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   // JSON would show Infinity and NaN as null: `Number('1e309')` must read as Infinity.
