@@ -164,8 +164,8 @@ function unitSuffix(unit: string, type: PromType): readonly [string, number] {
  * instrument) to the Prometheus text format 0.0.4, or to OpenMetrics 1.0 with exemplars.
  *
  * Written instead of using `@opentelemetry/exporter-prometheus`' serializer because
- * `bench/prometheus.js` measured that one at ~1.6 s for 10,000 histogram series, in one blocking
- * call (prom-client: ~320 ms). This one writes bytes into reused buffers (no string per line),
+ * `bench/prometheus.js` measured that one at ~3x prom-client's time for 10,000 histogram series, in
+ * one blocking call (figures: docs/benchmarks.md). This one writes bytes into reused buffers (no string per line),
  * caches each label set's encoded bytes per attributes object (the SDK and our cells keep one
  * frozen object per series), and hands out the output in chunks, so an endpoint can yield the
  * event loop between them.
