@@ -35,8 +35,11 @@ done
 
 logs=$(mktemp -d "${TMPDIR:-/tmp}/si-stack.XXXXXX")
 pids=()
+demo_pid=""
 cleanup() {
   trap - EXIT INT TERM
+  # The demo first, so that its last export (it flushes on SIGTERM) still finds the Collector.
+  if [ -n "$demo_pid" ]; then kill "$demo_pid" 2>/dev/null || true; wait "$demo_pid" 2>/dev/null || true; fi
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "stack stopped; logs kept in $logs"
@@ -92,6 +95,7 @@ if [ "$demo" = 1 ]; then
   echo "  demo (service demo-shop): http://127.0.0.1:3000  (Ctrl-C stops the demo and the stack)"
   OTEL_SERVICE_NAME=demo-shop OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_METRIC_EXPORT_INTERVAL=5000 \
     MONITORING_MODE=EVENT_DRIVEN node examples/demo.js &
+  demo_pid=$!
   pids+=($!)
 else
   echo "  export from an app:        OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 node --import service-infrastructure/register app.js"
