@@ -96,7 +96,7 @@ ensure_go_binaries() {
   _si_gobin_paths
   [ -x "$SI_OTELCOL_BIN" ] && [ -x "$SI_JAEGER_BIN" ] && return 0
   if ! command -v go >/dev/null 2>&1; then
-    echo "error: Go is not installed; it is needed once to build the OpenTelemetry Collector and Jaeger into $(si_cache_dir)/bin" >&2
+    echo "error: Go (1.26 or later) is not installed; it is needed once to build the OpenTelemetry Collector and Jaeger into $(si_cache_dir)/bin" >&2
     return 1
   fi
   local cache start rc=0
