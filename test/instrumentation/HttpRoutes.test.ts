@@ -2,7 +2,8 @@
 // bound, and the paths that are not recorded (scrapes, probes, this SDK's own servers).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, context } from '@opentelemetry/api';
+import { RPCType, getRPCMetadata } from '@opentelemetry/core';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -140,6 +141,21 @@ describe('http.route', () => {
     );
     for (const path of ['/a/1', '/a/2', '/b/1', '/c/1', '/d/1']) expect(await get(url + path)).toBe(200);
     expect(durationSeries(monitoring)).toEqual(['GET - 200 x2', 'GET /a/:id 200 x2', 'GET /b/:id 200 x1']);
+  });
+
+  it("takes the route OTel's framework instrumentations write into the request's RPC metadata (koa, hapi, ...)", async () => {
+    const monitoring = setup();
+    const url = await listen(
+      http.createServer((_req, res) => {
+        // What @opentelemetry/instrumentation-koa and -hapi do once their router matched.
+        const rpc = getRPCMetadata(context.active());
+        if (rpc?.type === RPCType.HTTP) rpc.route = '/koa/items/:id';
+        res.end('ok');
+      }),
+    );
+    expect(await get(`${url}/koa/items/9`)).toBe(200);
+    expect(durationSeries(monitoring)).toEqual(['GET /koa/items/:id 200 x1']);
+    expect(serverSpanNames(monitoring)).toEqual(['GET /koa/items/:id /koa/items/:id']);
   });
 
   it('a route longer than 256 characters is not used', async () => {
