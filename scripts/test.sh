@@ -17,6 +17,9 @@ need_cmd redis-server redis-server
 need_cmd prometheus prometheus
 need_cmd promtool prometheus
 need_cmd chromium chromium
+# Debian installs Alertmanager as prometheus-alertmanager (with amtool); the alerting tests start it.
+need_cmd prometheus-alertmanager prometheus-alertmanager
+need_cmd amtool prometheus-alertmanager
 pg_bindir >/dev/null || need_pkg postgresql
 install_needed
 ensure_go_binaries

@@ -91,6 +91,44 @@ export interface MonitoringDroppedEvent extends BaseEvent<'monitoring.dropped'> 
   readonly count: number;
 }
 
+/** An alert as events carry it (the same shape the alerting HTTP API lists). */
+export interface AlertEventPayload {
+  readonly fingerprint: string;
+  readonly rule: string;
+  readonly state: 'pending' | 'firing' | 'resolved';
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly value: number;
+  /** ISO times. */
+  readonly activeAt: string;
+  readonly firedAt?: string | undefined;
+  readonly resolvedAt?: string | undefined;
+}
+
+/** An alert rule's label set started to hold and waits out its `for` duration. */
+export interface AlertPendingEvent extends BaseEvent<'alert.pending'> {
+  readonly alert: AlertEventPayload;
+}
+
+/** An alert fired: its condition held for the rule's `for` duration. */
+export interface AlertFiringEvent extends BaseEvent<'alert.firing'> {
+  readonly alert: AlertEventPayload;
+}
+
+/** A firing alert stopped firing. */
+export interface AlertResolvedEvent extends BaseEvent<'alert.resolved'> {
+  readonly alert: AlertEventPayload;
+}
+
+/** A notification the alerting `bus` receiver delivered: one route's group of alerts. */
+export interface AlertNotificationEvent extends BaseEvent<'alert.notification'> {
+  readonly receiver: string;
+  readonly groupKey: string;
+  readonly status: 'firing' | 'resolved';
+  readonly groupLabels: Readonly<Record<string, string>>;
+  readonly alerts: readonly AlertEventPayload[];
+}
+
 /**
  * Every event type and its payload. Extend it by declaration merging to add your own typed events:
  *
@@ -111,6 +149,10 @@ export interface MonitoringEventMap {
   'validation.completed': ValidationCompletedEvent;
   'validation.failed': ValidationFailedEvent;
   'monitoring.dropped': MonitoringDroppedEvent;
+  'alert.pending': AlertPendingEvent;
+  'alert.firing': AlertFiringEvent;
+  'alert.resolved': AlertResolvedEvent;
+  'alert.notification': AlertNotificationEvent;
 }
 
 export type EventType = keyof MonitoringEventMap & string;

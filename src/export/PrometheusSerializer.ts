@@ -112,6 +112,7 @@ function unitFromName(base: string): string {
   return '';
 }
 
+const UPPER_NAME = /^[A-Z_:][A-Z0-9_:]*$/;
 const ESCAPE_LABEL = /[\\"\n]/;
 const ESCAPE_HELP = /[\\\n]/;
 
@@ -129,6 +130,8 @@ export function escapeHelp(text: string): string {
 
 /** A metric or label name reduced to `[a-zA-Z0-9_:]`, camelCase turned snake_case, no leading digit. */
 export function sanitizeName(name: string, allowColon = true): string {
+  // An all-capitals name that is already valid stays as written: Prometheus' own `ALERTS` series.
+  if (UPPER_NAME.test(name) && (allowColon || !name.includes(':'))) return name;
   let out = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
   out = out.replace(allowColon ? /[^a-z0-9_:]/g : /[^a-z0-9_]/g, '_').replace(/__+/g, '_');
   if (out === '' || (out.charCodeAt(0) >= 48 && out.charCodeAt(0) <= 57)) out = '_' + out;

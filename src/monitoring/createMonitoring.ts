@@ -8,6 +8,7 @@ import { IMetricsCollector } from '../collectors/IMetricsCollector.js';
 import type { MemoryCollector } from '../collectors/MemoryCollector.js';
 import { IPerformanceCoordinator } from '../coordinators/IPerformanceCoordinator.js';
 import { IHealthCheck } from '../health/IHealthCheck.js';
+import { IAlerting } from '../alerting/IAlerting.js';
 import { PerformanceCoordinatorFactory, type CustomCoordinator } from '../coordinators/PerformanceCoordinatorFactory.js';
 import { EventBus } from '../events/EventBus.js';
 import { createTelemetry, type TelemetryOptions } from '../export/telemetry.js';
@@ -95,6 +96,8 @@ export function createMonitoring(
       // A health manager attached with createHealthCheckManager stops its background checks first.
       const health = registry.tryResolve(IHealthCheck) as { shutdown?: () => Promise<void> } | undefined;
       if (typeof health?.shutdown === 'function') await health.shutdown().catch(() => undefined);
+      // Alerting (createAlerting) stops evaluating and drains its notification queues before the bus closes.
+      await registry.tryResolve(IAlerting)?.shutdown(Math.min(timeoutMs, 5000)).catch(() => undefined);
       await coordinator.forceFlush(timeoutMs).catch(() => undefined);
       await events.shutdown(Math.min(timeoutMs, 5000));
       await coordinator.shutdown(timeoutMs).catch(() => undefined);
