@@ -220,6 +220,7 @@ export {
   IAlerting,
   createAlerting,
   createAlertingHandler,
+  exportPrometheusRules,
   loadAlertRules,
 } from './alerting/index.js';
 export type {
@@ -251,6 +252,8 @@ export type {
   MatcherInput,
   MetricSelector,
   Notification,
+  PrometheusRulesExport,
+  PrometheusRulesExportOptions,
   ReceiverConfig,
   RouteConfig,
   RuleBase,

@@ -163,6 +163,31 @@ function unitSuffix(unit: string, type: PromType): readonly [string, number] {
 }
 
 /**
+ * The Prometheus name of an OTel metric (name, unit, kind), as this serializer writes it: `base`
+ * without `_total`, `sample` as samples are named, `scale` from the OTel unit to the Prometheus base
+ * unit (ms → s: 0.001). Exported for rule files written against these names.
+ */
+export function prometheusName(name: string, unit: string, type: 'counter' | 'gauge' | 'histogram'): { readonly base: string; readonly sample: string; readonly scale: number } {
+  let base = sanitizeName(name);
+  if (base.endsWith('_total')) base = base.slice(0, -6);
+  const [suffix, scale] = unitSuffix(unit !== '' ? unit : unitFromName(base), type);
+  if (scale !== 1) {
+    for (const w of UNIT_WORDS) {
+      if (base.endsWith(w)) {
+        base = base.slice(0, -w.length);
+        break;
+      }
+    }
+  }
+  if (suffix !== '' && !base.endsWith('_' + suffix) && !base.includes('_' + suffix + '_')) base += '_' + suffix;
+  // Prometheus reserves `_count`, `_sum` and `_bucket` for the series of histograms and summaries
+  // (`promtool check metrics` rejects a gauge named so): pg's `db.client.connection.count`
+  // becomes `db_client_connection_count_value`. Counters are fine, their samples end in `_total`.
+  if (type === 'gauge' && RESERVED_ENDING.test(base)) base += '_value';
+  return { base, sample: type === 'counter' ? base + '_total' : base, scale };
+}
+
+/**
  * Serialises OTel metric data (`MetricReader.collect()`: the collector's cells and any OTel
  * instrument) to the Prometheus text format 0.0.4, or to OpenMetrics 1.0 with exemplars.
  *
@@ -324,23 +349,7 @@ export class PrometheusSerializer {
     const key = name + '\u0000' + unit + '\u0000' + type;
     let info = this._names.get(key);
     if (info !== undefined) return info;
-    let base = sanitizeName(name);
-    if (base.endsWith('_total')) base = base.slice(0, -6);
-    const [suffix, scale] = unitSuffix(unit !== '' ? unit : unitFromName(base), type);
-    if (scale !== 1) {
-      for (const w of UNIT_WORDS) {
-        if (base.endsWith(w)) {
-          base = base.slice(0, -w.length);
-          break;
-        }
-      }
-    }
-    if (suffix !== '' && !base.endsWith('_' + suffix) && !base.includes('_' + suffix + '_')) base += '_' + suffix;
-    // Prometheus reserves `_count`, `_sum` and `_bucket` for the series of histograms and summaries
-    // (`promtool check metrics` rejects a gauge named so): pg's `db.client.connection.count`
-    // becomes `db_client_connection_count_value`. Counters are fine, their samples end in `_total`.
-    if (type === 'gauge' && RESERVED_ENDING.test(base)) base += '_value';
-    info = { base, sample: type === 'counter' ? base + '_total' : base, scale };
+    info = prometheusName(name, unit, type);
     if (this._names.size < 20_000) this._names.set(key, info);
     return info;
   }
