@@ -51,6 +51,29 @@ export const CASES = [
     },
   },
   {
+    // The same bound counter on a createMonitoring handle with 100 alert rules over it (threshold,
+    // ratio, quantile, absence, anomaly), evaluated every 10 ms between the timed batches: rules
+    // read the series on their own tick, so the record path must cost what it costs without them.
+    id: 'counter3.si.bound.alerting', group: 'counter +1, 3 labels', label: 'SDK bound .inc(), 100 alert rules loaded',
+    async setup() {
+      const { createMonitoring, createAlerting, MonitoringMode } = await sdk();
+      const m = createMonitoring({ mode: MonitoringMode.DIRECT }, { registerGlobal: false });
+      const c = m.collector.counter('requests_total');
+      const bound = LABELS.map((l) => c.bind(l));
+      const fns = ['rate', 'increase', 'last', 'max_over_time'];
+      const rules = [];
+      for (let i = 0; i < 100; i++) {
+        const l = LABELS[i & 3];
+        if (i % 10 === 8) rules.push({ kind: 'absence', name: `R${i}`, metric: 'requests_total', matchers: { route: l.route }, window: '1m' });
+        else if (i % 10 === 9) rules.push({ kind: 'anomaly', name: `R${i}`, metric: 'requests_total', fn: 'rate', window: '1m', by: ['route'] });
+        else if (i % 10 === 7) rules.push({ kind: 'threshold', name: `R${i}`, metric: 'requests_total', matchers: { status: '404' }, fn: 'rate', window: '1m', denominator: { metric: 'requests_total' }, by: ['route'], op: '>', threshold: 0.5, for: '1m' });
+        else rules.push({ kind: 'threshold', name: `R${i}`, metric: 'requests_total', matchers: { method: l.method, route: l.route }, fn: fns[i & 3], window: '5m', op: '>', threshold: 1e12, for: '1m' });
+      }
+      createAlerting(m, { rules, evaluationInterval: '10ms' });
+      return (n) => { for (let i = 0; i < n; i++) bound[i & 3].inc(); };
+    },
+  },
+  {
     id: 'counter3.si.declared', group: 'counter +1, 3 labels', label: 'SDK counter.add(1, labels)',
     async setup() {
       const { MemoryCollector } = await sdk();

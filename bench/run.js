@@ -26,6 +26,7 @@ const cases = only.length > 0 ? CASES.filter((c) => only.some((p) => c.id.starts
 const TARGETS = [
   { id: 'counter3.si.bound', ns: 10, text: 'bound counter add <= 10 ns' },
   { id: 'hist3.si.bound', ns: 30, text: 'bound histogram record <= 30 ns' },
+  { id: 'counter3.si.bound.alerting', peer: 'counter3.si.bound', ratio: 1.1, text: 'bound counter with 100 alert rules loaded <= 1.1x without' },
   { id: 'counter3.si.declared', peer: 'counter3.otel', ratio: 0.2, text: 'unbound counter.add(1, labels) <= 1/5 of OTel' },
   { id: 'counter3.si.increment', peer: 'counter3.otel', ratio: 0.2, text: 'incrementCounter(name, labels) <= 1/5 of OTel' },
   { id: 'hist3.si.record', peer: 'hist3.otel', ratio: 0.2, text: 'recordHistogram(name, v, labels) <= 1/5 of OTel' },

@@ -339,9 +339,14 @@ export class Alerting {
 
   /**
    * Acknowledges an alert: it stays firing and listed, but repeat notifications stop until it
-   * resolves. False when no pending or firing alert has that fingerprint.
+   * resolves. False when no pending or firing alert has that fingerprint. Takes `(fp, by, comment)`
+   * or `(fp, { by, comment })` (the dashboard's form).
    */
-  acknowledge(fingerprint: string, by: string, comment = ''): boolean {
+  acknowledge(fingerprint: string, by: string | { by: string; comment?: string }, comment = ''): boolean {
+    if (by !== null && typeof by === 'object') {
+      comment = typeof by.comment === 'string' ? by.comment : '';
+      by = by.by;
+    }
     if (typeof by !== 'string' || by.trim() === '') throw new ConfigurationError('acknowledge.by', by, 'a non-empty string');
     const a = this._record(fingerprint);
     if (a === undefined || a.state === 'resolved') return false;

@@ -131,13 +131,13 @@ function compileOne(r: AlertRule, kind: AlertRule['kind'], name: string, at: str
 
   if (kind === 'anomaly') {
     const a = r as Extract<AlertRule, { kind: 'anomaly' }>;
-    const sensitivity = a.sensitivity ?? 4;
+    const sensitivity = a.sensitivity ?? 4.5;
     if (typeof sensitivity !== 'number' || !(sensitivity > 0) || !Number.isFinite(sensitivity)) throw new ConfigurationError(`${at}.sensitivity`, sensitivity, 'a z-score above 0 (e.g. 3 or 4)');
     const direction = a.direction ?? 'both';
     if (direction !== 'up' && direction !== 'down' && direction !== 'both') throw new ConfigurationError(`${at}.direction`, direction, '"up", "down" or "both"');
     const minSamples = a.minSamples ?? 30;
     if (!Number.isInteger(minSamples) || minSamples < 2) throw new ConfigurationError(`${at}.minSamples`, minSamples, 'an integer of at least 2');
-    const alpha = a.alpha ?? 0.05;
+    const alpha = a.alpha ?? 0.02;
     if (typeof alpha !== 'number' || !(alpha > 0 && alpha < 1)) throw new ConfigurationError(`${at}.alpha`, alpha, 'a number between 0 and 1 (exclusive)');
     const seasonality = a.seasonality ?? 'none';
     if (seasonality !== 'none' && seasonality !== 'hourOfDay' && seasonality !== 'hourOfWeek') throw new ConfigurationError(`${at}.seasonality`, seasonality, '"none", "hourOfDay" or "hourOfWeek"');

@@ -93,7 +93,7 @@ export interface AbsenceRule extends RuleBase, MetricSelector {
  *
  * @example
  * { kind: 'anomaly', name: 'LatencyAnomaly', metric: 'performance_phase_duration_seconds', fn: 'quantile', quantile: 0.95,
- *   window: '1m', sensitivity: 4, direction: 'up' }
+ *   window: '1m', direction: 'up' }
  */
 export interface AnomalyRule extends RuleBase, MetricSelector {
   kind: 'anomaly';
@@ -102,13 +102,13 @@ export interface AnomalyRule extends RuleBase, MetricSelector {
   window?: Duration;
   quantile?: number;
   by?: string[];
-  /** z-score above which a value is anomalous. Default 4. */
+  /** z-score above which a value is anomalous. Default 4.5. */
   sensitivity?: number;
   /** Which side counts. Default `both`. */
   direction?: 'up' | 'down' | 'both';
   /** Values seen before the rule may fire. Default 30. */
   minSamples?: number;
-  /** Weight of a new value in the EWMA (0..1). Default 0.05 (a half-life of ~14 samples). */
+  /** Weight of a new value in the EWMA (0..1). Default 0.02 (a half-life of ~35 samples). */
   alpha?: number;
   /** A baseline per hour of the day or of the week (UTC), beside the global one. Default none. */
   seasonality?: 'none' | 'hourOfDay' | 'hourOfWeek';

@@ -6,6 +6,7 @@ import { createAlertingHandler } from '../../src/alerting/createAlertingHandler.
 import type { Alert, RuleStatus, Silence } from '../../src/alerting/types.js';
 import { MonitoringMode } from '../../src/config/MonitoringMode.js';
 import { createMonitoring, type Monitoring } from '../../src/monitoring/createMonitoring.js';
+import type { DashboardAlerting } from '../../src/dashboard/alerting.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -83,6 +84,18 @@ describe('alerting HTTP API', () => {
     expect((await fetch(`${base}/alerting/rules`, { method: 'POST' })).status).toBe(405);
     const status = (await (await fetch(`${base}/alerting/status`)).json()) as { counts: Record<string, number> };
     expect(status.counts).toEqual({ pending: 1, firing: 1, resolved: 0 });
+  });
+
+  it('is what the dashboard\'s Alerts page takes', async () => {
+    const { m, alerting } = setup();
+    const forDashboard: DashboardAlerting = alerting;
+    m.collector.recordGauge('queue_depth', 5000, { queue: 'mail' });
+    alerting.evaluate();
+    const [a] = await forDashboard.alerts();
+    forDashboard.acknowledge!(a!.fingerprint, { by: 'ana', comment: 'on it' });
+    expect(alerting.alert(a!.fingerprint)!.acknowledgement).toMatchObject({ by: 'ana', comment: 'on it' });
+    forDashboard.createSilence!({ matchers: [{ name: 'queue', op: '=', value: 'mail' }], duration: '1h', createdBy: 'ana', comment: 'x' });
+    expect(alerting.alert(a!.fingerprint)!.silencedBy).toHaveLength(1);
   });
 
   it('serves other hosts only with the bearer token', async () => {
