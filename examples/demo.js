@@ -6,6 +6,8 @@
 //   GET /metrics-json  every metric /metrics shows (collector.read(): cells, OTel instruments, health gauges), as JSON
 //   GET /metrics     the same in Prometheus text format (OpenMetrics with exemplars on request)
 //   GET /health      health checks as application/health+json (also /health/live, /health/ready)
+//   GET /orders?fail=1  a failing order: the OrdersFailing alert goes pending, fires, then resolves
+//   GET /alerting/alerts  alerts by state (also /alerting/rules, /alerting/silences; see docs/alerting.md)
 //   the dashboard (traces, metrics, health, events) on its own port, 9465 by default (DASHBOARD_PORT)
 import { createServer } from 'node:http';
 import {
@@ -15,6 +17,8 @@ import {
   MonitoringMode,
   PHASE_DURATION_METRIC,
   ServiceMetrics,
+  createAlerting,
+  createAlertingHandler,
   createHealthCheckManager,
   createHealthHandler,
   createMonitoring,
@@ -40,11 +44,39 @@ health.registerCheck(
 );
 health.start();
 const healthHandler = createHealthHandler(health, { showDetails: true });
-const dashboard = createDashboard(monitoring, { port: Number(process.env.DASHBOARD_PORT ?? 9465), sampleIntervalMs: 2000 });
+
+// Alert rules over the demo's own metrics and health, evaluated every 5 s. A failed order
+// (/orders?fail=1) makes OrdersFailing pending at the next evaluation, firing 10 s later, and
+// resolved once the 30 s window no longer holds a failure: pending → firing → resolved in under a minute.
+collector.incrementCounter('orders_total', { outcome: 'failed' }, 0); // the series exists before the first failure
+const alerting = createAlerting(monitoring, {
+  evaluationInterval: '5s',
+  rules: [
+    {
+      kind: 'threshold', name: 'OrdersFailing', metric: 'orders_total', matchers: { outcome: 'failed' },
+      fn: 'increase', window: '30s', op: '>', threshold: 0, for: '10s', severity: 'warning',
+      annotations: { summary: '{{ $value }} failed orders in the last 30 s' },
+    },
+    {
+      kind: 'threshold', name: 'SlowCheckout', metric: PHASE_DURATION_METRIC, matchers: { phase: 'order' },
+      fn: 'quantile', quantile: 0.95, window: '1m', op: '>', threshold: 0.5, for: '1m', severity: 'warning',
+      annotations: { summary: 'p95 of checkout is {{ $value | humanizeDuration }}' },
+    },
+    { kind: 'health', name: 'SystemUnhealthy', check: 'system', status: 'unhealthy', for: '30s', severity: 'page' },
+  ],
+  receivers: [{ name: 'console', log: { console: true } }],
+  route: { receiver: 'console', groupBy: ['alertname'], groupWait: '0s', groupInterval: '10s', repeatInterval: '1h' },
+});
+const alertingApi = createAlertingHandler(alerting);
+const dashboard = createDashboard(monitoring, { port: Number(process.env.DASHBOARD_PORT ?? 9465), sampleIntervalMs: 2000, alerting });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function handleOrder() {
+async function handleOrder(fail = false) {
   return coordinator.measure('order', async (phase) => {
+    if (fail) {
+      collector.incrementCounter('orders_total', { outcome: 'failed' });
+      return { traceId: phase.traceId, paid: false, failed: true };
+    }
     await coordinator.measure('validate', () => sleep(1 + Math.random() * 2));
     await coordinator.measure('reserve-stock', () => sleep(2 + Math.random() * 5));
     const paid = await coordinator.measure('charge-card', async () => {
@@ -59,7 +91,10 @@ async function handleOrder() {
 }
 
 const routes = {
-  '/orders': async () => [200, await handleOrder()],
+  '/orders': async (url) => {
+    const order = await handleOrder(url.searchParams.get('fail') === '1');
+    return [order.failed ? 500 : 200, order];
+  },
   '/snapshot': async () => [200, coordinator.getSnapshot()],
   // read() is what every exporter sees: the collector's cells and every OTel instrument on the
   // same MeterProvider, health gauges included (getSnapshot() holds the cells only).
@@ -69,10 +104,12 @@ const routes = {
 const server = createServer(async (req, res) => {
   if (req.url === '/metrics') return prometheus.handler(req, res);
   if (req.url?.startsWith('/health')) return healthHandler(req, res);
-  const route = routes[req.url ?? ''] ? req.url : 'unknown';
+  if (req.url?.startsWith('/alerting')) return alertingApi(req, res);
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const route = routes[url.pathname] ? url.pathname : 'unknown';
   const done = http.startRequest(req.method ?? 'GET', route);
-  const handler = routes[req.url ?? ''];
-  const [status, body] = handler ? await handler() : [404, { error: 'not found', routes: Object.keys(routes) }];
+  const handler = routes[url.pathname];
+  const [status, body] = handler ? await handler(url) : [404, { error: 'not found', routes: Object.keys(routes) }];
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body, null, 2));
   done(status);
@@ -91,6 +128,8 @@ server.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1',
   console.log(`  ${base}/metrics-json  every metric, as JSON (the same set as /metrics)`);
   console.log(`  ${base}/metrics       Prometheus text format (point a Prometheus scrape job here)`);
   console.log(`  ${base}/health        health checks (application/health+json)`);
+  console.log(`  ${base}/orders?fail=1 a failing order: watch /alerting/alerts go pending, firing, resolved`);
+  console.log(`  ${base}/alerting/alerts  alerts (also /alerting/rules, /alerting/silences)`);
   dashboard.listen().then(
     ({ url }) => console.log(`dashboard: ${url}  (traces, metrics explorer, health, events)`),
     (err) => console.error(`dashboard did not start: ${err.message}`),

@@ -214,9 +214,13 @@ export class Alerting {
     return this._intervalMs;
   }
 
-  /** Starts the evaluation timer (unref'd). Idempotent. */
+  /**
+   * Evaluates once now (so counters get their first sample before anything moves: a series first
+   * sampled after its increment shows no increase), then every interval on an unref'd timer. Idempotent.
+   */
   start(): void {
     if (this._timer !== undefined || this._stopped) return;
+    this.evaluate();
     this._timer = setInterval(() => this.evaluate(), this._intervalMs);
     this._timer.unref();
   }
