@@ -172,7 +172,7 @@ function truncate(n: Notification, max: number): Notification {
 /** A Slack incoming-webhook message for a notification. @internal */
 export function slackMessage(n: Notification, options: { channel?: string | undefined; username?: string | undefined }): Record<string, unknown> {
   const firing = n.alerts.filter((a) => a.status === 'firing').length;
-  const name = n.groupLabels.alertname ?? n.commonLabels.alertname ?? 'alerts';
+  const name = slackEscape(n.groupLabels.alertname ?? n.commonLabels.alertname ?? 'alerts');
   const text = `[${n.status.toUpperCase()}${n.status === 'firing' ? `:${firing}` : ''}] ${name}`;
   return {
     ...(options.channel !== undefined ? { channel: options.channel } : {}),
@@ -180,13 +180,18 @@ export function slackMessage(n: Notification, options: { channel?: string | unde
     text,
     attachments: n.alerts.map((a) => ({
       color: a.status === 'firing' ? (a.labels.severity === 'warning' ? 'warning' : 'danger') : 'good',
-      fallback: `${a.labels.alertname ?? ''} ${a.status}`,
-      title: `${a.labels.alertname ?? ''} (${a.status})`,
-      text: a.annotations.summary ?? a.annotations.description ?? '',
+      fallback: `${slackEscape(a.labels.alertname ?? '')} ${a.status}`,
+      title: `${slackEscape(a.labels.alertname ?? '')} (${a.status})`,
+      text: slackEscape(a.annotations.summary ?? a.annotations.description ?? ''),
       fields: Object.entries(a.labels)
         .filter(([k]) => k !== 'alertname')
-        .map(([k, v]) => ({ title: k, value: v, short: true })),
+        .map(([k, v]) => ({ title: slackEscape(k), value: slackEscape(v), short: true })),
       ...(a.generatorURL !== '' ? { title_link: a.generatorURL } : {}),
     })),
   };
+}
+
+/** Slack's message escaping: `&`, `<` and `>` (label values must not turn into links or mentions). */
+function slackEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

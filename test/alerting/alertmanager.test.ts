@@ -18,6 +18,7 @@ interface AmAlert {
   annotations: Record<string, string>;
   startsAt: string;
   endsAt: string;
+  updatedAt: string;
   fingerprint: string;
   status: { state: 'active' | 'suppressed' | 'unprocessed'; silencedBy: string[] };
 }
@@ -117,5 +118,27 @@ describe('Alertmanager', () => {
     expect(alerting.alerts({ state: 'resolved' }).map((a) => a.labels.queue)).toEqual(['sms']);
     expect(JSON.parse(amtool('alert', 'query', 'alertname=QueueDeep', '-o', 'json'))).toEqual([]);
     expect((await amAlerts()).map((a) => a.labels.queue)).toEqual(['mail']);
+  });
+
+  it('re-sends a still-firing alert every resendDelay, moving its endsAt forward', async () => {
+    const m = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName: 'am-resend' }, { registerGlobal: false });
+    try {
+      createAlerting(m, {
+        evaluationInterval: '200ms',
+        rules: [{ kind: 'threshold', name: 'Heartbeat', metric: 'up_flag', op: '==', threshold: 1 }],
+        alertmanager: { url, resendDelay: '1s' },
+      });
+      m.collector.recordGauge('up_flag', 1);
+      const get = async () => ((await (await fetch(`${url}/api/v2/alerts?filter=${encodeURIComponent('alertname="Heartbeat"')}`)).json()) as AmAlert[])[0];
+      const first = await waitFor(get, 'Heartbeat in Alertmanager');
+      const later = await waitFor(async () => {
+        const a = await get();
+        return a !== undefined && Date.parse(a.updatedAt) > Date.parse(first.updatedAt) ? a : undefined;
+      }, 'a resend');
+      expect(later.startsAt).toBe(first.startsAt);
+      expect(Date.parse(later.endsAt)).toBeGreaterThan(Date.parse(first.endsAt));
+    } finally {
+      await m.shutdown(3000);
+    }
   });
 });

@@ -36,6 +36,8 @@ const rules: AlertRule[] = [
   { kind: 'threshold', name: 'QueuePeak', metric: 'queue_depth', matchers: ['queue=~"ma.*"'], fn: 'max_over_time', window: '2m', op: '>=', threshold: 400 },
   { kind: 'threshold', name: 'QueueLow', metric: 'queue_depth', fn: 'avg_over_time', window: '1m', op: '<', threshold: 20, for: '45s' },
   { kind: 'threshold', name: 'StockLow', metric: 'stock_level', fn: 'min_over_time', window: '1m', op: '<=', threshold: 3 },
+  // Go prints floats as 2.5e+06 and 1.5e-05 where JavaScript does not: the annotations must still match.
+  { kind: 'threshold', name: 'OddValues', metric: 'odd_value', op: '!=', threshold: 1, annotations: { v: '{{ $value }}', h: '{{ $value | humanize }}' } },
 ];
 
 /** Value of every input series at each step. */
@@ -67,6 +69,8 @@ function inputs(): Map<string, { name: string; labels: Record<string, string>; v
   add('queue_depth', { queue: 'mail' }, (i) => (i >= 12 && i <= 14 ? 500 : i >= 30 && i <= 33 ? 150 : 50));
   add('queue_depth', { queue: 'sms' }, (i) => (i >= 36 ? 5 : 40));
   add('stock_level', { sku: 'x1' }, (i) => (i === 25 ? 2 : 10));
+  const odd = [1, 2500000, 0.000015, 123456, 1234567.5, 0.0001, 1e21, 1];
+  add('odd_value', { k: 'v' }, (i) => odd[i % odd.length]!);
   return series;
 }
 
@@ -120,7 +124,7 @@ describe('the same rules in Prometheus', () => {
     );
     writeFileSync(join(dir, 'check.yml'), yaml);
     const check = spawnSync('promtool', ['check', 'rules', join(dir, 'check.yml')], { encoding: 'utf8' });
-    expect(check.stdout + check.stderr).toContain('SUCCESS: 8 rules found');
+    expect(check.stdout + check.stderr).toContain('SUCCESS: 9 rules found');
     expect(check.status).toBe(0);
     expect(skipped).toEqual(['Degraded']);
     expect(yaml).toContain('expr: sum by (route) (increase(orders_total{outcome="failed"}[1m])) > 5');

@@ -161,9 +161,10 @@ describe('receivers', () => {
       receivers: [
         { name: 'ops', webhook: { url: `${base}/hook` }, slack: { url: `${base}/slack`, channel: '#ops' }, bus: true, backoff: '10ms', retries: 3 },
       ],
-      route: { receiver: 'ops', groupBy: ['alertname'], groupWait: '0s' },
+      route: { receiver: 'ops', groupBy: ['alertname'], groupWait: '0s', groupInterval: '50ms' },
     });
     m.collector.recordGauge('queue_depth', 500, { queue: 'mail' });
+    m.collector.recordGauge('queue_depth', 1, { queue: '<!channel> & co' });
     alerting.evaluate();
     await waitFor(() => bodies.length === 2 && busNotes.length === 1, 'webhook, slack and bus deliveries');
     const hook = bodies.find((b) => b.path === '/hook')!.body;
@@ -179,6 +180,13 @@ describe('receivers', () => {
     const slack = bodies.find((b) => b.path === '/slack')!.body;
     expect(slack).toMatchObject({ channel: '#ops', text: '[FIRING:1] QueueDeep', attachments: [{ color: 'warning', title: 'QueueDeep (firing)', text: 'mail at 500' }] });
     expect(alerting.stats().notifications).toMatchObject({ sent: 3, retried: 2, failed: 0 });
+    // Label values cannot become Slack mentions or links.
+    m.collector.recordGauge('queue_depth', 900, { queue: '<!channel> & co' });
+    alerting.evaluate();
+    await waitFor(() => bodies.filter((b) => b.path === '/slack').length === 2, 'second slack message');
+    const second = bodies.filter((b) => b.path === '/slack')[1]!.body as { attachments: { fields: { title: string; value: string }[] }[] };
+    expect(JSON.stringify(second)).not.toContain('<!channel>');
+    expect(second.attachments.flatMap((a) => a.fields.map((f) => f.value))).toContain('&lt;!channel&gt; &amp; co');
   });
 
   it('a dead endpoint costs a bounded queue and counted drops, never an exception in the app', async () => {
