@@ -1,4 +1,4 @@
-import { diag, type Meter, type ObservableResult } from '@opentelemetry/api';
+import { diag, type BatchObservableResult, type Meter, type ObservableResult } from '@opentelemetry/api';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import type { AlertEventPayload } from '../events/types.js';
 import type { EventBus } from '../events/EventBus.js';
@@ -204,7 +204,23 @@ export class Alerting {
       }
     };
     gauge.addCallback(observe);
-    this._unobserve = () => gauge.removeCallback(observe);
+    // Self-metrics: what evaluation and delivery did, dropped work included (it is bounded, so it is counted).
+    const evaluations = _deps.meter.createObservableCounter('alerting.rule.evaluations', { description: 'Rule evaluation rounds, by result.' });
+    const notifications = _deps.meter.createObservableCounter('alerting.notifications', { description: 'Notifications by result: sent, failed (after retries), dropped (queue full or closed), retried.' });
+    const dropped = _deps.meter.createObservableCounter('alerting.dropped', { description: 'Series and alerts the alerting bounds dropped, by what.' });
+    const batch = (result: BatchObservableResult): void => {
+      const st = this.stats();
+      result.observe(evaluations, st.evaluations, { result: 'ok' });
+      result.observe(evaluations, st.evaluationFailures, { result: 'failed' });
+      for (const k of ['sent', 'failed', 'dropped', 'retried'] as const) result.observe(notifications, st.notifications[k], { result: k });
+      result.observe(dropped, st.droppedSeries, { what: 'series' });
+      result.observe(dropped, st.droppedAlerts, { what: 'alerts' });
+    };
+    _deps.meter.addBatchObservableCallback(batch, [evaluations, notifications, dropped]);
+    this._unobserve = () => {
+      gauge.removeCallback(observe);
+      _deps.meter.removeBatchObservableCallback(batch, [evaluations, notifications, dropped]);
+    };
 
     if (options.start ?? true) this.start();
   }

@@ -166,7 +166,8 @@ describe('receivers', () => {
     m.collector.recordGauge('queue_depth', 500, { queue: 'mail' });
     m.collector.recordGauge('queue_depth', 1, { queue: '<!channel> & co' });
     alerting.evaluate();
-    await waitFor(() => bodies.length === 2 && busNotes.length === 1, 'webhook, slack and bus deliveries');
+    // Delivered once the receiver answered (the server records the body before it answers).
+    await waitFor(() => bodies.length === 2 && busNotes.length === 1 && alerting.stats().notifications.sent === 3, 'webhook, slack and bus deliveries');
     const hook = bodies.find((b) => b.path === '/hook')!.body;
     expect(hook).toMatchObject({
       version: '4',
@@ -204,9 +205,15 @@ describe('receivers', () => {
     expect(() => alerting.evaluate()).not.toThrow();
     await waitFor(() => alerting.stats().notifications.dropped >= 3, 'drops counted');
     expect(dropped.length).toBeGreaterThanOrEqual(3);
+    // The drops are a metric too.
+    const metric = await m.collector.readMetric('alerting.notifications');
+    const byResult = new Map(metric!.series.map((p) => [p.labels.result, p.value]));
+    expect(byResult.get('dropped')).toBeGreaterThanOrEqual(3);
+    expect(byResult.get('sent')).toBe(0);
     await alerting.shutdown(3000);
     const s = alerting.stats().notifications;
     expect(s.sent).toBe(0);
     expect(s.failed + s.dropped).toBe(6);
+
   });
 });
