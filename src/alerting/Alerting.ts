@@ -278,6 +278,11 @@ export class Alerting {
       if (t.to === 'resolved') this._acks.delete(t.alert.fingerprint);
       this._publish(t);
     }
+    // An acknowledged pending alert can also just go away: its acknowledgement goes with it.
+    for (const fp of this._acks.keys()) {
+      const a = this._record(fp);
+      if (a === undefined || a.state === 'resolved') this._acks.delete(fp);
+    }
     if (this._dispatcher !== undefined || this._alertmanager !== undefined) {
       const all = this._notifiable(now);
       this._dispatcher?.update(all, now);
