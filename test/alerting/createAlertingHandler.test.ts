@@ -92,7 +92,7 @@ describe('alerting HTTP API', () => {
     m.collector.recordGauge('queue_depth', 5000, { queue: 'mail' });
     alerting.evaluate();
     const [a] = await forDashboard.alerts();
-    forDashboard.acknowledge!(a!.fingerprint, { by: 'ana', comment: 'on it' });
+    forDashboard.acknowledge!(a!.fingerprint, 'ana', 'on it');
     expect(alerting.alert(a!.fingerprint)!.acknowledgement).toMatchObject({ by: 'ana', comment: 'on it' });
     forDashboard.createSilence!({ matchers: [{ name: 'queue', op: '=', value: 'mail' }], duration: '1h', createdBy: 'ana', comment: 'x' });
     expect(alerting.alert(a!.fingerprint)!.silencedBy).toHaveLength(1);
