@@ -233,6 +233,7 @@ export type {
   AlertState,
   AlertingErrorResponse,
   AlertingHandler,
+  AlertingDependencies,
   AlertingHandlerOptions,
   AlertingMonitoringHandle,
   AlertingOptions,

@@ -63,7 +63,7 @@ export interface AlertingOptions {
   start?: boolean;
 }
 
-/** The parts of a monitoring handle alerting uses. @internal */
+/** What an `Alerting` reads from and writes to (`createAlerting` fills it from a monitoring handle). */
 export interface AlertingDependencies {
   readonly source: AlertMetricSource;
   readonly events: EventBus;

@@ -42,8 +42,8 @@ export interface PrometheusRulesExport {
  * writeFileSync('alerts.rules.yml', exportPrometheusRules(rules, { interval: '15s' }).yaml);
  * // promtool check rules alerts.rules.yml
  */
-export function exportPrometheusRules(rules: readonly AlertRule[] | readonly PlannedRule[], options: PrometheusRulesExportOptions = {}): PrometheusRulesExport {
-  const planned: readonly PlannedRule[] = rules.length > 0 && 'plan' in rules[0]! ? (rules as readonly PlannedRule[]) : compileRules(rules);
+export function exportPrometheusRules(rules: readonly AlertRule[], options: PrometheusRulesExportOptions = {}): PrometheusRulesExport {
+  const planned: readonly PlannedRule[] = compileRules(rules);
   const units = options.units ?? {};
   const out: Record<string, unknown>[] = [];
   const skipped: string[] = [];

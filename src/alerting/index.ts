@@ -1,6 +1,6 @@
 // Alerting's public surface; the package root re-exports it.
 export { Alerting, ALERTS_METRIC } from './Alerting.js';
-export type { AlertFilter, AlertingOptions, AlertingStats, InhibitRule } from './Alerting.js';
+export type { AlertFilter, AlertingDependencies, AlertingOptions, AlertingStats, InhibitRule } from './Alerting.js';
 export type { AlertmanagerOptions } from './AlertmanagerClient.js';
 export { AnomalyDetector } from './AnomalyDetector.js';
 export type { AnomalyDetectorOptions, AnomalyVerdict } from './AnomalyDetector.js';

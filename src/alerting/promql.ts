@@ -1,9 +1,6 @@
-/**
- * The few PromQL functions alert rules use, with Prometheus 2.x semantics, so a rule evaluated here
- * and the same rule exported to Prometheus give the same values on the same samples. Pure: arrays in,
- * numbers out.
- * @internal
- */
+// The few PromQL functions alert rules use, with Prometheus 2.x semantics, so a rule evaluated here
+// and the same rule exported to Prometheus give the same values on the same samples. Pure: arrays in,
+// numbers out. Not part of the package's API.
 
 /** One sample: time in milliseconds and value. */
 export interface Sample {
