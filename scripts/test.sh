@@ -34,6 +34,8 @@ npm run --silent api:check # the committed API report (api/) matches the build; 
 npm run --silent check:package # @arethetypeswrong/cli and publint on the packed package
 
 trap stop_postgres EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 start_postgres
 echo "PostgreSQL for this run: $DATABASE_URL"
 # The whole suite is also the coverage gate (thresholds in vitest.config.ts); a partial run is not.

@@ -73,7 +73,8 @@ describe('collector.read(): one typed read of everything', () => {
     expect(series.histogram.count).toBe(1);
     expect(series.exemplars).toHaveLength(1);
     const ex = series.exemplars![0]!;
-    expect(ex).toMatchObject({ traceId, spanId, bucket: 0 });
+    // The one recorded value's bucket (which one depends on how long the phase took on this machine).
+    expect(ex).toMatchObject({ traceId, spanId, bucket: series.histogram.counts.indexOf(1) });
     expect(ex.value).toBeCloseTo(series.histogram.sum, 12);
     expect(Math.abs(ex.timestamp - Date.now())).toBeLessThan(60_000);
 
