@@ -85,7 +85,7 @@ export function Alerts() {
                 <td>
                   <span class={`badge ${a.state}`}>{a.state}</span>
                   {a.silencedBy.length > 0 && <span class="badge silenced" data-testid="silenced">silenced</span>}
-                  {a.acknowledgement !== undefined && <span class="badge acked" title={`${a.acknowledgement.by}: ${a.acknowledgement.comment}`}>acknowledged</span>}
+                  {a.acknowledgement !== undefined && <span class="badge acked" data-testid="acknowledged" title={`${a.acknowledgement.by}: ${a.acknowledgement.comment}`}>acknowledged</span>}
                 </td>
                 <td>{a.rule}</td>
                 <td class="labels">
@@ -97,7 +97,7 @@ export function Alerts() {
                 </td>
                 <td>
                   {a.annotations.summary ?? ''}
-                  {a.annotations.description !== undefined && <div class="muted">{a.annotations.description}</div>}
+                  {a.annotations.description !== undefined && <div class="muted pre">{a.annotations.description}</div>}
                 </td>
                 <td class="num">{fmtNum(a.value)}</td>
                 <td>{new Date(a.firedAt ?? a.activeAt).toLocaleTimeString()}</td>
@@ -106,7 +106,7 @@ export function Alerts() {
                     Silence…
                   </button>
                   {a.acknowledgement === undefined && a.state === 'firing' && (
-                    <button onClick={() => void act(() => post(`alerts/${encodeURIComponent(a.fingerprint)}/ack`, { by: draft.createdBy, comment: 'acknowledged from the dashboard' }), 'acknowledged')}>
+                    <button data-testid="acknowledge" onClick={() => void act(() => post(`alerts/${encodeURIComponent(a.fingerprint)}/ack`, { by: draft.createdBy, comment: 'acknowledged from the dashboard' }), 'acknowledged')}>
                       Acknowledge
                     </button>
                   )}
