@@ -255,6 +255,7 @@ export type {
   Notification,
   PrometheusRulesExport,
   PrometheusRulesExportOptions,
+  PrometheusRulesMetricInfo,
   ReceiverConfig,
   RouteConfig,
   RuleBase,

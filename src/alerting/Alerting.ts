@@ -8,8 +8,9 @@ import { AlertmanagerClient, type AlertmanagerOptions } from './AlertmanagerClie
 import { AnomalyDetector } from './AnomalyDetector.js';
 import type { AlertMetricSource } from './collectorSource.js';
 import { Dispatcher, type DispatcherStats, type NotifiableAlert } from './Dispatcher.js';
-import { parseDuration, type Duration } from './duration.js';
+import { formatDuration, parseDuration, type Duration } from './duration.js';
 import { evaluateRule } from './evaluate.js';
+import { exportPlannedRules, type PrometheusRulesExport, type PrometheusRulesExportOptions, type PrometheusRulesMetricInfo } from './exportPrometheusRules.js';
 import { applyEvaluation, type AlertRecord, type Transition } from './lifecycle.js';
 import { compileMatchers, matchesAll, type CompiledMatcher, type MatcherInput } from './matchers.js';
 import type { ReceiverConfig } from './receivers.js';
@@ -68,6 +69,8 @@ export interface AlertingDependencies {
   readonly source: AlertMetricSource;
   readonly events: EventBus;
   readonly meter: Meter;
+  /** The collector's `read()`: metric units and kinds for `exportPrometheusRules()`. */
+  readonly readMetrics?: () => Promise<readonly PrometheusRulesMetricInfo[]>;
 }
 
 /** Filter of `alerts()`. */
@@ -346,6 +349,25 @@ export class Alerting {
   /** @internal The validated rules (for the Prometheus export). */
   plannedRules(): readonly PlannedRule[] {
     return this._rules.map((r) => r.rule);
+  }
+
+  /**
+   * This engine's threshold and absence rules as a Prometheus rules file, named as the collector's
+   * /metrics names them: units and metric types come from `collector.read()` (read once, now), so
+   * `performance.phase.duration` becomes `performance_phase_duration_seconds_bucket` without any
+   * `units`. The group's interval defaults to `evaluationInterval`; `options.units` still overrides
+   * a unit, and `options.metrics` replaces the read.
+   *
+   * @example
+   * writeFileSync('alerts.rules.yml', (await alerting.exportPrometheusRules()).yaml);
+   */
+  async exportPrometheusRules(options: PrometheusRulesExportOptions = {}): Promise<PrometheusRulesExport> {
+    const metrics = options.metrics ?? (this._deps.readMetrics !== undefined ? await this._deps.readMetrics() : undefined);
+    return exportPlannedRules(this.plannedRules(), {
+      ...options,
+      interval: options.interval ?? formatDuration(this._intervalMs),
+      ...(metrics !== undefined ? { metrics } : {}),
+    });
   }
 
   /** Creates a silence; throws `ConfigurationError` naming the bad field. */

@@ -9,7 +9,8 @@ import { ALERT_RULES_ENV, loadAlertRules } from './loadRules.js';
 
 /** The parts of a `createMonitoring` handle alerting attaches to. */
 export interface AlertingMonitoringHandle {
-  readonly collector: Pick<MemoryCollector, 'getSeries'>;
+  /** Rules read `getSeries`; `read` (optional) gives `alerting.exportPrometheusRules()` units and kinds. */
+  readonly collector: Pick<MemoryCollector, 'getSeries'> & Partial<Pick<MemoryCollector, 'read'>>;
   readonly events: EventBus;
   readonly registry: ServiceRegistry;
   getMeter(name?: string, version?: string): Meter;
@@ -49,7 +50,12 @@ export function createAlerting(monitoring: AlertingMonitoringHandle, options: Cr
     rules = loadAlertRules(env[ALERT_RULES_ENV]!, ALERT_RULES_ENV);
   }
   const alerting = new Alerting(
-    { source: options.source ?? collectorSource(monitoring.collector), events: monitoring.events, meter: monitoring.getMeter('service-infrastructure/alerting') },
+    {
+      source: options.source ?? collectorSource(monitoring.collector),
+      events: monitoring.events,
+      meter: monitoring.getMeter('service-infrastructure/alerting'),
+      ...(monitoring.collector.read !== undefined ? { readMetrics: monitoring.collector.read.bind(monitoring.collector) } : {}),
+    },
     { ...options, ...(rules !== undefined ? { rules } : {}) },
   );
   monitoring.registry.register(IAlerting, { useValue: alerting });

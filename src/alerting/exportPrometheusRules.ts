@@ -1,5 +1,7 @@
 import { stringify } from 'yaml';
 import { ConfigurationError } from '../errors/MonitoringError.js';
+import type { MetricSnapshot } from '../collectors/MetricSnapshot.js';
+import { canonicalMetricName } from '../collectors/metricNames.js';
 import { prometheusName, sanitizeName } from '../export/PrometheusSerializer.js';
 import { formatDuration } from './duration.js';
 import type { CompiledMatcher } from './matchers.js';
@@ -10,7 +12,7 @@ import type { AlertRule, CompiledSelector } from './types.js';
  * Options of `exportPrometheusRules`.
  *
  * @example
- * exportPrometheusRules(rules, { groupName: 'checkout', interval: '15s', units: { response_time: 'ms' } });
+ * exportPrometheusRules(rules, { groupName: 'checkout', interval: '15s', metrics: await monitoring.collector.read() });
  */
 export interface PrometheusRulesExportOptions {
   /** The rule group's name. Default `service-infrastructure`. */
@@ -18,11 +20,23 @@ export interface PrometheusRulesExportOptions {
   /** The group's evaluation interval (use the SDK's `evaluationInterval` for the same timing). */
   interval?: string;
   /**
-   * Units metrics were declared with (`{ 'http.server.duration': 'ms' }`), so names and thresholds
-   * follow the conversion the SDK's /metrics applies (ms values are exported in seconds).
+   * What the collector knows of each metric (`await monitoring.collector.read()`): its unit and
+   * kind decide the Prometheus name exactly as /metrics derives it (`performance.phase.duration`
+   * in `s` → `performance_phase_duration_seconds`, a monotonic sum → `..._total`). Metrics not
+   * listed fall back to `units` and to the type the rule's `fn` implies.
+   * `alerting.exportPrometheusRules()` passes this for you.
+   */
+  metrics?: readonly PrometheusRulesMetricInfo[];
+  /**
+   * Units by metric name (`{ 'http.server.duration': 'ms' }`), so names and thresholds follow the
+   * conversion the SDK's /metrics applies (ms values are exported in seconds). Overrides the unit
+   * from `metrics`.
    */
   units?: Readonly<Record<string, string>>;
 }
+
+/** The part of a `collector.read()` snapshot the export uses. */
+export type PrometheusRulesMetricInfo = Pick<MetricSnapshot, 'name' | 'unit' | 'kind' | 'monotonic'>;
 
 /** What the export produced. */
 export interface PrometheusRulesExport {
@@ -43,15 +57,19 @@ export interface PrometheusRulesExport {
  * // promtool check rules alerts.rules.yml
  */
 export function exportPrometheusRules(rules: readonly AlertRule[], options: PrometheusRulesExportOptions = {}): PrometheusRulesExport {
-  const planned: readonly PlannedRule[] = compileRules(rules);
-  const units = options.units ?? {};
+  return exportPlannedRules(compileRules(rules), options);
+}
+
+/** `exportPrometheusRules` over rules already compiled (what `Alerting` holds). @internal */
+export function exportPlannedRules(planned: readonly PlannedRule[], options: PrometheusRulesExportOptions = {}): PrometheusRulesExport {
+  const units = metricsTable(options);
   const out: Record<string, unknown>[] = [];
   const skipped: string[] = [];
   for (const r of planned) {
     let expr: string;
     if (r.plan.kind === 'threshold') expr = thresholdExpr(r.plan.threshold, r.windowMs, units);
     else if (r.plan.kind === 'absence') {
-      const sel = selector(r.plan.absence.selector, 'gauge', units);
+      const sel = selector(r.plan.absence.selector, undefined, units);
       const w = formatDuration(r.windowMs);
       expr = `changes(${sel.text}[${w}]) == 0 or absent_over_time(${sel.text}[${w}])`;
     } else {
@@ -77,7 +95,32 @@ export function exportPrometheusRules(rules: readonly AlertRule[], options: Prom
 
 type PromType = 'counter' | 'gauge' | 'histogram';
 
-function thresholdExpr(plan: ThresholdPlan, windowMs: number, units: Readonly<Record<string, string>>): string {
+/** Unit and Prometheus type per metric name, as the collector reported them (with `units` over them). */
+interface MetricTable {
+  unit(metric: string): string;
+  type(metric: string): PromType | undefined;
+}
+
+function metricsTable(options: PrometheusRulesExportOptions): MetricTable {
+  const known = new Map<string, { unit: string; type: PromType | undefined }>();
+  if (options.metrics !== undefined) {
+    if (!Array.isArray(options.metrics)) throw new ConfigurationError('metrics', options.metrics, 'the array collector.read() returns');
+    for (const m of options.metrics) {
+      // Same mapping as the serializer behind /metrics; exponential histograms are not served there.
+      const type: PromType | undefined = m.kind === 'histogram' ? 'histogram' : m.kind === 'sum' ? (m.monotonic ? 'counter' : 'gauge') : m.kind === 'gauge' ? 'gauge' : undefined;
+      if (!known.has(m.name)) known.set(m.name, { unit: m.unit, type });
+    }
+  }
+  const units = options.units ?? {};
+  // Rules may name a metric by its seed (Prometheus-style) name, which the collector reads as the OTel one.
+  const find = (metric: string) => known.get(metric) ?? known.get(canonicalMetricName(metric));
+  return {
+    unit: (metric) => units[metric] ?? find(metric)?.unit ?? '',
+    type: (metric) => find(metric)?.type,
+  };
+}
+
+function thresholdExpr(plan: ThresholdPlan, windowMs: number, units: MetricTable): string {
   const w = formatDuration(windowMs);
   const type: PromType = plan.fn === 'quantile' ? 'histogram' : plan.fn === 'rate' || plan.fn === 'increase' ? 'counter' : 'gauge';
   const side = (s: CompiledSelector): { text: string; scale: number } => {
@@ -98,10 +141,20 @@ function thresholdExpr(plan: ThresholdPlan, windowMs: number, units: Readonly<Re
   return `(${num.text}) / (${den.text}) ${plan.op} ${formatNumber((plan.threshold * num.scale) / den.scale)}`;
 }
 
-/** The selector over the metric's Prometheus name; `scale` converts the SDK's values to Prometheus'. */
-function selector(s: CompiledSelector, type: PromType, units: Readonly<Record<string, string>>): { text: string; scale: number } {
-  const info = prometheusName(s.metric, units[s.metric] ?? '', s.metric.endsWith('_total') && type === 'gauge' ? 'counter' : type);
-  const name = type === 'histogram' ? `${info.base}_bucket` : info.sample;
+/**
+ * The selector over the metric's Prometheus name; `scale` converts the SDK's values to Prometheus'.
+ * `implied` is the type the rule's function needs (undefined for absence rules): the collector's
+ * own type wins unless it contradicts that (a quantile needs a histogram, a counter function a counter).
+ */
+function selector(s: CompiledSelector, implied: PromType | undefined, units: MetricTable): { text: string; scale: number } {
+  const known = units.type(s.metric);
+  let type: PromType;
+  if (known !== undefined && (implied === undefined || (known === 'histogram') === (implied === 'histogram'))) type = known;
+  else if (implied === undefined || implied === 'gauge') type = s.metric.endsWith('_total') ? 'counter' : 'gauge';
+  else type = implied;
+  const info = prometheusName(s.metric, units.unit(s.metric), type);
+  // An absence rule over a histogram watches its `_count` series, which exists as long as the histogram does.
+  const name = type === 'histogram' ? (implied === 'histogram' ? `${info.base}_bucket` : `${info.base}_count`) : info.sample;
   const matchers = s.matchers.map((m: CompiledMatcher) => `${sanitizeName(m.name, false)}${m.op}${JSON.stringify(m.value)}`);
   return { text: matchers.length > 0 ? `${name}{${matchers.join(', ')}}` : name, scale: info.scale };
 }

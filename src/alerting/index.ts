@@ -20,7 +20,7 @@ export type {
 export type { Duration } from './duration.js';
 export { IAlerting } from './IAlerting.js';
 export { exportPrometheusRules } from './exportPrometheusRules.js';
-export type { PrometheusRulesExport, PrometheusRulesExportOptions } from './exportPrometheusRules.js';
+export type { PrometheusRulesExport, PrometheusRulesExportOptions, PrometheusRulesMetricInfo } from './exportPrometheusRules.js';
 export { ALERT_RULES_ENV, loadAlertRules } from './loadRules.js';
 export type { Matcher, MatcherInput } from './matchers.js';
 export type { Notification, ReceiverConfig, WebhookAlert } from './receivers.js';

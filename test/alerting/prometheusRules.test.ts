@@ -10,6 +10,10 @@ import { applyEvaluation, type AlertRecord } from '../../src/alerting/lifecycle.
 import { compileRules } from '../../src/alerting/rules.js';
 import { SampleWindow, type SeriesReading } from '../../src/alerting/SampleWindow.js';
 import type { AlertRule } from '../../src/alerting/types.js';
+import { createAlerting } from '../../src/alerting/createAlerting.js';
+import { MonitoringMode } from '../../src/config/MonitoringMode.js';
+import { createPrometheusEndpoint } from '../../src/export/PrometheusEndpoint.js';
+import { createMonitoring } from '../../src/monitoring/createMonitoring.js';
 
 // The same rules and the same input series, through Prometheus (`promtool test rules` on the
 // exported rule file) and through the SDK's evaluator: the SDK's firing alerts at every evaluation
@@ -170,5 +174,57 @@ describe('the same rules in Prometheus', () => {
     const run = spawnSync('promtool', ['test', 'rules', join(dir, 'test.yml')], { encoding: 'utf8', cwd: dir });
     expect(run.stdout + run.stderr).toContain('SUCCESS');
     expect(run.status).toBe(0);
+  });
+
+  it('names metrics as /metrics does from the collector itself, with no units given', async () => {
+    const m = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName: 'rules-export' }, { registerGlobal: false });
+    try {
+      const orders = m.collector.counter('shop.orders', { unit: '{order}' });
+      orders.add(1, { outcome: 'failed' });
+      m.coordinator.startPhase('checkout').end();
+      const alerting = createAlerting(m, {
+        evaluationInterval: '15s',
+        start: false,
+        rules: [
+          { kind: 'threshold', name: 'SlowCheckout', metric: 'performance.phase.duration', matchers: { phase: 'checkout' }, fn: 'quantile', quantile: 0.95, window: '5m', op: '>', threshold: 2 },
+          // The seed name reads the same histogram.
+          { kind: 'threshold', name: 'SlowAnyPhase', metric: 'performance_phase_duration_seconds', fn: 'quantile', quantile: 0.99, window: '5m', by: ['phase'], op: '>', threshold: 5 },
+          // `last` on a counter: the type comes from the collector (a monotonic sum), not from the function.
+          { kind: 'threshold', name: 'OrdersFailed', metric: 'shop.orders', matchers: { outcome: 'failed' }, op: '>', threshold: 100 },
+          { kind: 'threshold', name: 'OrdersFailing', metric: 'shop.orders', matchers: { outcome: 'failed' }, fn: 'increase', window: '1m', op: '>', threshold: 0 },
+          { kind: 'absence', name: 'NoPhases', metric: 'performance.phase.duration', window: '15m' },
+        ],
+      });
+      const { yaml } = await alerting.exportPrometheusRules();
+      writeFileSync(join(dir, 'collector.yml'), yaml);
+      const check = spawnSync('promtool', ['check', 'rules', join(dir, 'collector.yml')], { encoding: 'utf8' });
+      expect(check.stdout + check.stderr).toContain('SUCCESS: 5 rules found');
+      expect(check.status).toBe(0);
+      expect(yaml).toContain('interval: 15s');
+      expect(yaml).toContain('expr: histogram_quantile(0.95, rate(performance_phase_duration_seconds_bucket{phase="checkout"}[5m])) > 2');
+      expect(yaml).toContain('expr: histogram_quantile(0.99, sum by (le, phase) (rate(performance_phase_duration_seconds_bucket[5m]))) > 5');
+      expect(yaml).toContain('expr: shop_orders_total{outcome="failed"} > 100');
+      expect(yaml).toContain('expr: increase(shop_orders_total{outcome="failed"}[1m]) > 0');
+      expect(yaml).toContain('changes(performance_phase_duration_seconds_count[15m]) == 0');
+
+      // Every metric name the rules select is a sample name a real scrape of /metrics serves.
+      const body = (await createPrometheusEndpoint(m).scrape()).body;
+      const served = new Set(body.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(l)![0]));
+      const selected = [...yaml.matchAll(/\b([a-z_][a-z0-9_]*)(?=\{|\[)/g)].map((x) => x[1]!).filter((n) => !['rate', 'increase', 'changes', 'absent_over_time', 'by'].includes(n));
+      expect(new Set(selected)).toEqual(new Set(['performance_phase_duration_seconds_bucket', 'performance_phase_duration_seconds_count', 'shop_orders_total']));
+      for (const name of selected) expect(served, name).toContain(name);
+      expect(body).toMatch(/^performance_phase_duration_seconds_bucket\{.*phase="checkout".*\} 1$/m);
+      expect(body).toMatch(/^shop_orders_total\{outcome="failed"\} 1$/m);
+
+      // Without the collector's metadata the same rules miss: this is what `units`/`metrics` fix.
+      const bare = exportPrometheusRules([{ kind: 'threshold', name: 'OrdersFailed', metric: 'shop.orders', op: '>', threshold: 100 }]).yaml;
+      expect(bare).toContain('expr: shop_orders > 100');
+      // An explicit unit still overrides the collector's.
+      const overridden = await alerting.exportPrometheusRules({ units: { 'performance.phase.duration': 'ms' } });
+      expect(overridden.yaml).toContain('expr: histogram_quantile(0.95, rate(performance_phase_duration_seconds_bucket{phase="checkout"}[5m])) > 0.002');
+      expect(() => exportPrometheusRules([], { metrics: m.collector as never })).toThrow(/Invalid metrics: .*collector\.read\(\)/);
+    } finally {
+      await m.shutdown();
+    }
   });
 });
