@@ -182,6 +182,7 @@ describe('the same rules in Prometheus', () => {
       const orders = m.collector.counter('shop.orders', { unit: '{order}' });
       orders.add(1, { outcome: 'failed' });
       m.coordinator.startPhase('checkout').end();
+      m.coordinator.startPhase('pay').fail(new Error('card declined'));
       const alerting = createAlerting(m, {
         evaluationInterval: '15s',
         start: false,
@@ -193,12 +194,20 @@ describe('the same rules in Prometheus', () => {
           { kind: 'threshold', name: 'OrdersFailed', metric: 'shop.orders', matchers: { outcome: 'failed' }, op: '>', threshold: 100 },
           { kind: 'threshold', name: 'OrdersFailing', metric: 'shop.orders', matchers: { outcome: 'failed' }, fn: 'increase', window: '1m', op: '>', threshold: 0 },
           { kind: 'absence', name: 'NoPhases', metric: 'performance.phase.duration', window: '15m' },
+          // Seed and OTel names of the same counter: both evaluate over the same series.
+          { kind: 'threshold', name: 'PhaseErrorsSeed', metric: 'performance_phase_errors_total', op: '>=', threshold: 1 },
+          { kind: 'threshold', name: 'PhaseErrorsOtel', metric: 'performance.phase.errors', op: '>=', threshold: 1 },
         ],
       });
+      alerting.evaluate();
+      expect(alerting.alerts({ state: 'firing' }).map((a) => [a.labels.alertname, a.labels.phase]).sort()).toEqual([
+        ['PhaseErrorsOtel', 'pay'],
+        ['PhaseErrorsSeed', 'pay'],
+      ]);
       const { yaml } = await alerting.exportPrometheusRules();
       writeFileSync(join(dir, 'collector.yml'), yaml);
       const check = spawnSync('promtool', ['check', 'rules', join(dir, 'collector.yml')], { encoding: 'utf8' });
-      expect(check.stdout + check.stderr).toContain('SUCCESS: 5 rules found');
+      expect(check.stdout + check.stderr).toContain('SUCCESS: 7 rules found');
       expect(check.status).toBe(0);
       expect(yaml).toContain('interval: 15s');
       expect(yaml).toContain('expr: histogram_quantile(0.95, rate(performance_phase_duration_seconds_bucket{phase="checkout"}[5m])) > 2');
@@ -206,12 +215,14 @@ describe('the same rules in Prometheus', () => {
       expect(yaml).toContain('expr: shop_orders_total{outcome="failed"} > 100');
       expect(yaml).toContain('expr: increase(shop_orders_total{outcome="failed"}[1m]) > 0');
       expect(yaml).toContain('changes(performance_phase_duration_seconds_count[15m]) == 0');
+      expect(yaml).toContain('expr: performance_phase_errors_total >= 1');
+      expect(yaml.match(/expr: performance_phase_errors_total >= 1/g)).toHaveLength(2);
 
       // Every metric name the rules select is a sample name a real scrape of /metrics serves.
       const body = (await createPrometheusEndpoint(m).scrape()).body;
       const served = new Set(body.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(l)![0]));
-      const selected = [...yaml.matchAll(/\b([a-z_][a-z0-9_]*)(?=\{|\[)/g)].map((x) => x[1]!).filter((n) => !['rate', 'increase', 'changes', 'absent_over_time', 'by'].includes(n));
-      expect(new Set(selected)).toEqual(new Set(['performance_phase_duration_seconds_bucket', 'performance_phase_duration_seconds_count', 'shop_orders_total']));
+      const selected = [...yaml.matchAll(/\b([a-z_][a-z0-9_]*)(?=\{|\[| [<>=!])/g)].map((x) => x[1]!).filter((n) => !['rate', 'increase', 'changes', 'absent_over_time', 'by'].includes(n));
+      expect(new Set(selected)).toEqual(new Set(['performance_phase_duration_seconds_bucket', 'performance_phase_duration_seconds_count', 'shop_orders_total', 'performance_phase_errors_total']));
       for (const name of selected) expect(served, name).toContain(name);
       expect(body).toMatch(/^performance_phase_duration_seconds_bucket\{.*phase="checkout".*\} 1$/m);
       expect(body).toMatch(/^shop_orders_total\{outcome="failed"\} 1$/m);
