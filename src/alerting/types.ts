@@ -28,7 +28,7 @@ export interface RuleBase {
 
 /** One side of a ratio, or the metric of a threshold rule. */
 export interface MetricSelector {
-  /** The metric's name as you record it (`http_server_requests_total`, `performance_phase_duration_seconds`). */
+  /** The metric's name as you record it (`http_server_requests_total`, `performance.phase.duration`; the seed's `performance_phase_duration_seconds` is an alias of it). */
   metric: string;
   /** Label matchers selecting the series. */
   matchers?: MatcherInput;
@@ -92,7 +92,7 @@ export interface AbsenceRule extends RuleBase, MetricSelector {
  * one per hour of day or of week); fires when the z-score passes `sensitivity`.
  *
  * @example
- * { kind: 'anomaly', name: 'LatencyAnomaly', metric: 'performance_phase_duration_seconds', fn: 'quantile', quantile: 0.95,
+ * { kind: 'anomaly', name: 'LatencyAnomaly', metric: 'performance.phase.duration', fn: 'quantile', quantile: 0.95,
  *   window: '1m', direction: 'up' }
  */
 export interface AnomalyRule extends RuleBase, MetricSelector {
