@@ -1,3 +1,4 @@
+import { raceDeadline } from '../internal/timeout.js';
 import { hostname } from 'node:os';
 import { metrics, type Meter } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
@@ -205,14 +206,7 @@ export class RedisAggregator {
     this._stopping = true;
     this._wake?.();
     if (this._running !== undefined) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this._running,
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      await raceDeadline(this._running, timeoutMs, undefined);
     }
     if (this._metricsCallback !== undefined) this._meter.removeBatchObservableCallback(this._metricsCallback, this._observables);
     await closeRedis(this._conn, Math.min(timeoutMs, 1000));

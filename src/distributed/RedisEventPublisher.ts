@@ -1,3 +1,4 @@
+import { raceDeadline } from '../internal/timeout.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { metrics, type Meter } from '@opentelemetry/api';
@@ -199,18 +200,12 @@ export class RedisEventPublisher {
       this._scheduled = true;
       void this._flush();
     }
-    let timer: NodeJS.Timeout | undefined;
     let resolveWaiter: (() => void) | undefined;
-    const result = await Promise.race([
-      new Promise<boolean>((resolve) => {
-        resolveWaiter = () => resolve(true);
-        this._waiters.push(resolveWaiter);
-      }),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    const drained = new Promise<boolean>((resolve) => {
+      resolveWaiter = () => resolve(true);
+      this._waiters.push(resolveWaiter);
+    });
+    const result = await raceDeadline(drained, timeoutMs, false);
     const i = resolveWaiter === undefined ? -1 : this._waiters.indexOf(resolveWaiter);
     if (i >= 0) this._waiters.splice(i, 1);
     return result;

@@ -1,3 +1,4 @@
+import { raceDeadline } from '../internal/timeout.js';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
@@ -63,14 +64,7 @@ export async function closeRedis(opened: OpenedRedis, ms: number): Promise<void>
     redis.disconnect();
     return;
   }
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    redis.quit().catch(() => undefined),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]);
-  clearTimeout(timer);
+  await raceDeadline(redis.quit().catch(() => undefined), ms, undefined);
   if ((redis.status as string) !== 'end') redis.disconnect();
 }
 

@@ -1,3 +1,4 @@
+import { raceDeadline } from '../internal/timeout.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
@@ -194,13 +195,7 @@ export class EventBus {
       (s) => new Promise<void>((resolve) => s.idle.push(resolve)),
     );
     if (waits.length === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    const result = await Promise.race([Promise.all(waits).then(() => true), timeout]);
-    clearTimeout(timer);
-    return result;
+    return raceDeadline(Promise.all(waits).then(() => true), timeoutMs, false);
   }
 
   /** Removes every subscriber after flushing their queues (up to `timeoutMs`). Safe to call twice. */

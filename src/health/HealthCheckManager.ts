@@ -7,6 +7,7 @@ import { redactDeep, redactSecrets } from '../internal/redact.js';
 import { reportOnce } from '../internal/report.js';
 import { describe, failure, normalize } from './result.js';
 import type { IHealthCheck } from './IHealthCheck.js';
+import { raceDeadline } from '../internal/timeout.js';
 import type {
   CheckOptions,
   CheckReport,
@@ -350,14 +351,7 @@ export class HealthCheckManager implements IHealthCheck {
       const pending: Promise<CheckReport>[] = [];
       for (const e of this._entries.values()) if (e.inflight !== undefined) pending.push(e.inflight);
       if (pending.length === 0) return;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled(pending),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      await raceDeadline(Promise.allSettled(pending), timeoutMs, undefined);
     })();
     return this._shutdown;
   }
@@ -446,17 +440,13 @@ export class HealthCheckManager implements IHealthCheck {
       void settled.then(() => {
         e.executing = false;
       });
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-        timer = setTimeout(resolve, e.timeoutMs, TIMED_OUT);
-        // A deadline someone awaits keeps the process alive (a script awaiting checkHealth() on a
-        // hanging check must print its answer, not exit with code 13); one that only the
-        // background refresh waits for must not keep an exiting application up.
-        if (!awaited) timer.unref();
+      // A deadline someone awaits keeps the process alive (a script awaiting checkHealth() on a
+      // hanging check must print its answer, not exit with code 13); one that only the
+      // background refresh waits for must not keep an exiting application up.
+      const outcome = await raceDeadline(settled, e.timeoutMs, TIMED_OUT, {
+        unref: !awaited,
+        onTimer: (timer) => (e.deadline = timer),
       });
-      e.deadline = timer;
-      const outcome = await Promise.race([settled, deadline]);
-      clearTimeout(timer);
       e.deadline = undefined;
       if (outcome === TIMED_OUT) {
         timedOut = true;
