@@ -1,3 +1,4 @@
+import { requireFiniteAbove, requirePositiveInt } from '../internal/configCheck.js';
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import type { MetricData } from '@opentelemetry/sdk-metrics';
 import { hrTime } from '@opentelemetry/core';
@@ -279,7 +280,7 @@ export class MetricStore {
 
   constructor(options: MetricStoreOptions = {}) {
     const max = options.maxCardinality ?? 2000;
-    if (!Number.isInteger(max) || max < 1) throw new ConfigurationError('maxCardinality', max, 'a positive integer');
+    requirePositiveInt('maxCardinality', max);
     this.maxCardinality = max;
     this.strict = options.strict ?? false;
     this.sketches = options.sketches ?? true;
@@ -403,8 +404,8 @@ function inferUnit(name: string): string {
  */
 export function linearBuckets(start: number, width: number, count: number): number[] {
   if (!Number.isFinite(start)) throw new ConfigurationError('linearBuckets start', start, 'a finite number');
-  if (!(width > 0) || !Number.isFinite(width)) throw new ConfigurationError('linearBuckets width', width, 'a finite number > 0');
-  if (!Number.isInteger(count) || count < 1) throw new ConfigurationError('linearBuckets count', count, 'a positive integer');
+  requireFiniteAbove('linearBuckets width', width);
+  requirePositiveInt('linearBuckets count', count);
   const out: number[] = [];
   for (let i = 0; i < count; i++) out.push(start + i * width);
   return out;
@@ -415,9 +416,9 @@ export function linearBuckets(start: number, width: number, count: number): numb
  * @example exponentialBuckets(1, 2, 5) // [1, 2, 4, 8, 16]
  */
 export function exponentialBuckets(start: number, factor: number, count: number): number[] {
-  if (!(start > 0) || !Number.isFinite(start)) throw new ConfigurationError('exponentialBuckets start', start, 'a finite number > 0');
-  if (!(factor > 1) || !Number.isFinite(factor)) throw new ConfigurationError('exponentialBuckets factor', factor, 'a finite number > 1');
-  if (!Number.isInteger(count) || count < 1) throw new ConfigurationError('exponentialBuckets count', count, 'a positive integer');
+  requireFiniteAbove('exponentialBuckets start', start);
+  requireFiniteAbove('exponentialBuckets factor', factor, 1);
+  requirePositiveInt('exponentialBuckets count', count);
   const out: number[] = [];
   let b = start;
   for (let i = 0; i < count; i++, b *= factor) out.push(b);

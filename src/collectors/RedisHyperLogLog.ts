@@ -1,3 +1,4 @@
+import { requireNonEmptyString, requirePositiveInt } from '../internal/configCheck.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 import { withTimeout } from '../internal/timeout.js';
@@ -54,11 +55,11 @@ export class RedisHyperLogLog {
   constructor(options: RedisHyperLogLogOptions) {
     const { client, key } = options;
     if (client === null || typeof client !== 'object' || typeof client.pfadd !== 'function') throw new ConfigurationError('client', client, 'a Redis client with pfadd/pfcount/pfmerge');
-    if (typeof key !== 'string' || key === '') throw new ConfigurationError('key', key, 'a non-empty string');
+    requireNonEmptyString('key', key);
     const batchSize = options.batchSize ?? 500;
     const maxBuffer = options.maxBuffer ?? 100_000;
     const interval = options.flushIntervalMs ?? 1000;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigurationError('batchSize', batchSize, 'a positive integer');
+    requirePositiveInt('batchSize', batchSize);
     if (!Number.isInteger(maxBuffer) || maxBuffer < batchSize) throw new ConfigurationError('maxBuffer', maxBuffer, `an integer >= batchSize (${batchSize})`);
     if (!(interval >= 10) || !Number.isFinite(interval)) throw new ConfigurationError('flushIntervalMs', interval, 'a number of ms >= 10');
     this._client = client;

@@ -1,3 +1,4 @@
+import { requireFiniteAbove, requireFunction, requireIntRange } from '../internal/configCheck.js';
 import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import { ConfigurationError } from '../errors/MonitoringError.js';
@@ -92,8 +93,8 @@ export class ExponentialHistogramMetric extends RecordingMetric<ExponentialHisto
 export function createExponentialHistogram(store: MetricStore, name: string, options: ExponentialHistogramOptions): ExponentialHistogramMetric {
   const maxSize = options.maxSize ?? 160;
   const maxScale = options.maxScale ?? 20;
-  if (!Number.isInteger(maxSize) || maxSize < 2 || maxSize > 16_384) throw new ConfigurationError('maxSize', maxSize, 'an integer from 2 to 16384');
-  if (!Number.isInteger(maxScale) || maxScale < -10 || maxScale > 20) throw new ConfigurationError('maxScale', maxScale, 'an integer from -10 to 20');
+  requireIntRange('maxSize', maxSize, 2, 16_384);
+  requireIntRange('maxScale', maxScale, -10, 20);
   const family = new InstrumentFamily<ExponentialHistogramSeries>(
     name,
     'exponential_histogram',
@@ -156,8 +157,8 @@ export function createSummary(store: MetricStore, name: string, options: Summary
   const maxAge = options.maxAgeSeconds ?? 60;
   const ageBuckets = options.ageBuckets ?? 5;
   const quantiles = checkQuantiles(options.quantiles ?? [0.5, 0.9, 0.99]);
-  if (!(maxAge > 0) || !Number.isFinite(maxAge)) throw new ConfigurationError('maxAgeSeconds', maxAge, 'a finite number of seconds > 0');
-  if (!Number.isInteger(ageBuckets) || ageBuckets < 1 || ageBuckets > 1000) throw new ConfigurationError('ageBuckets', ageBuckets, 'an integer from 1 to 1000');
+  requireFiniteAbove('maxAgeSeconds', maxAge, 0, 'a finite number of seconds > 0');
+  requireIntRange('ageBuckets', ageBuckets, 1, 1000);
   const suffixes = quantileSuffixes(name, quantiles, store);
   const family = new InstrumentFamily<SlidingWindowQuantiles>(
     name,
@@ -229,10 +230,10 @@ export function createReservoir(store: MetricStore, name: string, options: Reser
   const minWeight = options.minWeight ?? 0.01;
   const random = options.random ?? Math.random;
   const quantiles = checkQuantiles(options.quantiles ?? [0.5, 0.75, 0.95, 0.99]);
-  if (!Number.isInteger(size) || size < 1 || size > 1_000_000) throw new ConfigurationError('size', size, 'an integer from 1 to 1000000');
-  if (!(alpha > 0) || !Number.isFinite(alpha)) throw new ConfigurationError('alpha', alpha, 'a finite number > 0');
+  requireIntRange('size', size, 1, 1_000_000);
+  requireFiniteAbove('alpha', alpha);
   if (!(minWeight > 0 && minWeight < 1)) throw new ConfigurationError('minWeight', minWeight, 'a number between 0 and 1 (exclusive)');
-  if (typeof random !== 'function') throw new ConfigurationError('random', random, 'a function returning numbers in [0, 1)');
+  requireFunction('random', random, 'a function returning numbers in [0, 1)');
   const suffixes = quantileSuffixes(name, quantiles, store);
   const family = new InstrumentFamily<ForwardDecayReservoir>(
     name,
@@ -326,7 +327,7 @@ export class HyperLogLogMetric {
 /** @internal */
 export function createHyperLogLog(store: MetricStore, name: string, options: HyperLogLogOptions): HyperLogLogMetric {
   const precision = options.precision ?? 14;
-  if (!Number.isInteger(precision) || precision < 4 || precision > 18) throw new ConfigurationError('precision', precision, 'an integer from 4 to 18');
+  requireIntRange('precision', precision, 4, 18);
   const family = new InstrumentFamily<HyperLogLog>(
     name,
     'hyperloglog',

@@ -1,3 +1,4 @@
+import { requireIntAtLeast, requireNonEmptyString } from '../internal/configCheck.js';
 import { AggregationType, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 
@@ -11,8 +12,8 @@ import { ConfigurationError } from '../errors/MonitoringError.js';
  * new MemoryCollector({ views: [exponentialHistogramView('http.server.request.duration')] });
  */
 export function exponentialHistogramView(instrumentName: string, maxSize = 160): ViewOptions {
-  if (typeof instrumentName !== 'string' || instrumentName === '') throw new ConfigurationError('instrumentName', instrumentName, 'an instrument name or wildcard');
-  if (!Number.isInteger(maxSize) || maxSize < 2) throw new ConfigurationError('maxSize', maxSize, 'an integer >= 2');
+  requireNonEmptyString('instrumentName', instrumentName, 'an instrument name or wildcard');
+  requireIntAtLeast('maxSize', maxSize, 2, 'an integer >= 2');
   return { instrumentName, aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize, recordMinMax: true } } };
 }
 
@@ -24,7 +25,7 @@ export function exponentialHistogramView(instrumentName: string, maxSize = 160):
  * new MemoryCollector({ views: [explicitBucketsView('db.query.duration', exponentialBuckets(0.001, 2, 12))] });
  */
 export function explicitBucketsView(instrumentName: string, boundaries: readonly number[]): ViewOptions {
-  if (typeof instrumentName !== 'string' || instrumentName === '') throw new ConfigurationError('instrumentName', instrumentName, 'an instrument name or wildcard');
+  requireNonEmptyString('instrumentName', instrumentName, 'an instrument name or wildcard');
   if (!Array.isArray(boundaries) || boundaries.length === 0 || boundaries.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= boundaries[i - 1]!))) {
     throw new ConfigurationError('boundaries', boundaries, 'finite numbers in strictly increasing order');
   }

@@ -1,3 +1,4 @@
+import { requireFunction } from '../internal/configCheck.js';
 import type { TracerProvider } from '@opentelemetry/api';
 import { MonitoringMode } from '../config/MonitoringMode.js';
 import type { MonitoringSettings } from '../config/MonitoringSettings.js';
@@ -51,7 +52,7 @@ export class PerformanceCoordinatorFactory {
       case MonitoringMode.EVENT_DRIVEN:
         return new EventDrivenPerformanceCoordinator({ ...shared, ...(deps.events ? { events: deps.events } : {}) });
       case MonitoringMode.CUSTOM: {
-        if (typeof custom !== 'function') throw new ConfigurationError('customCoordinator', custom, 'a class or factory function for CUSTOM mode');
+        requireFunction('customCoordinator', custom, 'a class or factory function for CUSTOM mode');
         const built = isClass(custom)
           ? new (custom as new (d: CoordinatorDependencies) => IPerformanceCoordinator)(all)
           : (custom as (d: CoordinatorDependencies) => IPerformanceCoordinator)(all);

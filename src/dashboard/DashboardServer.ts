@@ -1,3 +1,4 @@
+import { requireIntAtLeast, requireNonEmptyString, requirePort } from '../internal/configCheck.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -113,8 +114,8 @@ export class DashboardServer {
   constructor(stores: DashboardStores, options: DashboardServerOptions = {}) {
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? 9465;
-    if (typeof host !== 'string' || host === '') throw new ConfigurationError('dashboard.host', host, 'a host name or address');
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigurationError('dashboard.port', port, 'an integer from 0 to 65535');
+    requireNonEmptyString('dashboard.host', host, 'a host name or address');
+    requirePort('dashboard.port', port);
     if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length < 16)) {
       throw new ConfigurationError('dashboard.token', '<redacted>', 'a string of at least 16 characters');
     }
@@ -124,7 +125,7 @@ export class DashboardServer {
     const basePath = (options.basePath ?? '').replace(/\/+$/, '');
     if (basePath !== '' && !basePath.startsWith('/')) throw new ConfigurationError('dashboard.basePath', options.basePath, 'a path starting with /');
     const refreshMs = options.refreshMs ?? 2000;
-    if (!Number.isInteger(refreshMs) || refreshMs < 100) throw new ConfigurationError('dashboard.refreshMs', refreshMs, 'an integer of at least 100 ms');
+    requireIntAtLeast('dashboard.refreshMs', refreshMs, 100, 'an integer of at least 100 ms');
     this.host = host;
     this.port = port;
     this.basePath = basePath;

@@ -1,6 +1,6 @@
+import { requireIntAtLeast, requireNonEmptyString } from '../internal/configCheck.js';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 import type { MetricSample, SpanRecord } from './model.js';
 
@@ -21,8 +21,8 @@ export class Journal {
   private _failed = false;
 
   constructor(dir: string, maxBytes: number) {
-    if (typeof dir !== 'string' || dir === '') throw new ConfigurationError('dashboard.dataDir', dir, 'a directory path');
-    if (!Number.isInteger(maxBytes) || maxBytes < 64 * 1024) throw new ConfigurationError('dashboard.dataMaxBytes', maxBytes, 'an integer of at least 65536');
+    requireNonEmptyString('dashboard.dataDir', dir, 'a directory path');
+    requireIntAtLeast('dashboard.dataMaxBytes', maxBytes, 64 * 1024);
     mkdirSync(dir, { recursive: true });
     this.dir = dir;
     this.maxBytes = maxBytes;

@@ -1,3 +1,4 @@
+import { requireIntAtLeast, requirePort } from '../internal/configCheck.js';
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -62,9 +63,9 @@ export class StandaloneDashboard {
 
   constructor(options: StandaloneDashboardOptions = {}) {
     const otlpPort = options.otlpPort ?? 4318;
-    if (!Number.isInteger(otlpPort) || otlpPort < 0 || otlpPort > 65535) throw new ConfigurationError('dashboard.otlpPort', otlpPort, 'an integer from 0 to 65535');
+    requirePort('dashboard.otlpPort', otlpPort);
     const maxBody = options.maxBodyBytes ?? 8 * 1024 * 1024;
-    if (!Number.isInteger(maxBody) || maxBody < 1024) throw new ConfigurationError('dashboard.maxBodyBytes', maxBody, 'an integer of at least 1024');
+    requireIntAtLeast('dashboard.maxBodyBytes', maxBody, 1024);
     this.stores = {
       traces: new TraceStore({ maxTraces: options.maxTraces ?? 20_000 }),
       metrics: new MetricHistory({ maxPoints: options.maxPoints ?? 720, maxSeries: options.maxSeries ?? 10_000 }),

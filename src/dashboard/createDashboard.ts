@@ -1,7 +1,7 @@
+import { requireIntAtLeast } from '../internal/configCheck.js';
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, type CollectionResult, type MetricData } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { ConfigurationError } from '../errors/MonitoringError.js';
 import type { EventBus } from '../events/EventBus.js';
 import { reportOnce } from '../internal/report.js';
 import type { DashboardAlerting } from './alerting.js';
@@ -61,7 +61,7 @@ export interface Dashboard {
  */
 export function createDashboard(monitoring: DashboardMonitoringSource, options: DashboardOptions = {}): Dashboard {
   const interval = options.sampleIntervalMs ?? 5_000;
-  if (!Number.isInteger(interval) || interval < 100) throw new ConfigurationError('dashboard.sampleIntervalMs', interval, 'an integer of at least 100 ms');
+  requireIntAtLeast('dashboard.sampleIntervalMs', interval, 100, 'an integer of at least 100 ms');
   const service = monitoring.settings.serviceName;
   const traces = new TraceStore({ maxTraces: options.maxTraces ?? 10_000 });
   const metrics = new MetricHistory({ maxPoints: options.maxPoints ?? 720, maxSeries: options.maxSeries ?? 5_000 });

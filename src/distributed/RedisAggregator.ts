@@ -5,7 +5,8 @@ import type { Redis } from 'ioredis';
 import { ConfigurationError, UnavailableError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 import { COMMIT_SCRIPT } from './commitScript.js';
-import { closeRedis, nonEmpty, openRedis, positiveInt, type OpenedRedis, type RedisTarget } from './connection.js';
+import { closeRedis, openRedis, type OpenedRedis, type RedisTarget } from './connection.js';
+import { positiveIntOr, shortStringOr } from '../internal/configCheck.js';
 import { indexKey, rollupKey, seenKey, traceKey } from './keys.js';
 import { DEFAULT_WINDOWS, RollupBatch, validateWindows, type RollupWindow } from './RollupBatch.js';
 import { decodeEntry, DEFAULT_MAX_ENTRY_BYTES, type WireEvent } from './wire.js';
@@ -153,22 +154,22 @@ export class RedisAggregator {
   private _observables: Parameters<Meter['addBatchObservableCallback']>[1] = [];
 
   constructor(options: RedisAggregatorOptions = {}) {
-    this.stream = nonEmpty('stream', options.stream, 'si:events');
-    this.group = nonEmpty('group', options.group, 'si-aggregators');
-    this.consumer = nonEmpty('consumer', options.consumer, `${hostname()}-${process.pid}`);
-    this.prefix = nonEmpty('prefix', options.prefix, 'si');
+    this.stream = shortStringOr('stream', options.stream, 'si:events');
+    this.group = shortStringOr('group', options.group, 'si-aggregators');
+    this.consumer = shortStringOr('consumer', options.consumer, `${hostname()}-${process.pid}`);
+    this.prefix = shortStringOr('prefix', options.prefix, 'si');
     this.windows = validateWindows(options.windows ?? DEFAULT_WINDOWS);
-    this._batchSize = positiveInt('batchSize', options.batchSize, 1000);
+    this._batchSize = positiveIntOr('batchSize', options.batchSize, 1000);
     if (this._batchSize > 5000) throw new ConfigurationError('batchSize', options.batchSize, 'an integer from 1 to 5000');
-    this._blockMs = positiveInt('blockMs', options.blockMs, 1000);
-    this._claimIdleMs = positiveInt('claimIdleMs', options.claimIdleMs, 30_000);
-    this._claimIntervalMs = positiveInt('claimIntervalMs', options.claimIntervalMs, 5000);
-    this._dedupTtl = positiveInt('dedupTtlSeconds', options.dedupTtlSeconds, 86_400);
-    this._traceTtl = positiveInt('traceTtlSeconds', options.traceTtlSeconds, 3600);
-    this._maxTraceEvents = positiveInt('maxTraceEvents', options.maxTraceEvents, 1000);
-    this._maxEntryBytes = positiveInt('maxEntryBytes', options.maxEntryBytes, DEFAULT_MAX_ENTRY_BYTES);
-    this._retryMaxMs = positiveInt('retryMaxDelayMs', options.retryMaxDelayMs, 5000);
-    const commandTimeoutMs = positiveInt('commandTimeoutMs', options.commandTimeoutMs, 5000);
+    this._blockMs = positiveIntOr('blockMs', options.blockMs, 1000);
+    this._claimIdleMs = positiveIntOr('claimIdleMs', options.claimIdleMs, 30_000);
+    this._claimIntervalMs = positiveIntOr('claimIntervalMs', options.claimIntervalMs, 5000);
+    this._dedupTtl = positiveIntOr('dedupTtlSeconds', options.dedupTtlSeconds, 86_400);
+    this._traceTtl = positiveIntOr('traceTtlSeconds', options.traceTtlSeconds, 3600);
+    this._maxTraceEvents = positiveIntOr('maxTraceEvents', options.maxTraceEvents, 1000);
+    this._maxEntryBytes = positiveIntOr('maxEntryBytes', options.maxEntryBytes, DEFAULT_MAX_ENTRY_BYTES);
+    this._retryMaxMs = positiveIntOr('retryMaxDelayMs', options.retryMaxDelayMs, 5000);
+    const commandTimeoutMs = positiveIntOr('commandTimeoutMs', options.commandTimeoutMs, 5000);
     // The blocking read holds the connection for blockMs, so the command timeout must outlast it.
     this._conn = openRedis(options.redis, {
       commandTimeoutMs: commandTimeoutMs + this._blockMs,

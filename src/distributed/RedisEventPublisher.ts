@@ -6,7 +6,8 @@ import type { EventBus } from '../events/EventBus.js';
 import type { EventPattern, MonitoringEvent } from '../events/types.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
-import { closeRedis, nonEmpty, openRedis, positiveInt, type OpenedRedis, type RedisTarget } from './connection.js';
+import { closeRedis, openRedis, type OpenedRedis, type RedisTarget } from './connection.js';
+import { positiveIntOr, shortStringOr } from '../internal/configCheck.js';
 import { encodeEvent, WIRE_VERSION } from './wire.js';
 
 /** Options of `RedisEventPublisher`. */
@@ -160,18 +161,18 @@ export class RedisEventPublisher {
     const bus = options.bus;
     if (bus === undefined || typeof bus.subscribe !== 'function') throw new ConfigurationError('bus', bus, 'an EventBus');
     this._bus = bus;
-    this.serviceName = nonEmpty('serviceName', options.serviceName);
-    this.instanceId = nonEmpty('instanceId', options.instanceId, `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`);
-    this.stream = nonEmpty('stream', options.stream, 'si:events');
-    this._maxLen = positiveInt('maxLen', options.maxLen, 1_000_000);
-    this._capacity = positiveInt('bufferSize', options.bufferSize, 10_000);
-    this._batchSize = positiveInt('batchSize', options.batchSize, 500);
+    this.serviceName = shortStringOr('serviceName', options.serviceName);
+    this.instanceId = shortStringOr('instanceId', options.instanceId, `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`);
+    this.stream = shortStringOr('stream', options.stream, 'si:events');
+    this._maxLen = positiveIntOr('maxLen', options.maxLen, 1_000_000);
+    this._capacity = positiveIntOr('bufferSize', options.bufferSize, 10_000);
+    this._batchSize = positiveIntOr('batchSize', options.batchSize, 500);
     const interval = options.flushIntervalMs ?? 20;
     if (!Number.isFinite(interval) || interval < 0) throw new ConfigurationError('flushIntervalMs', options.flushIntervalMs, 'a number >= 0');
     this._flushIntervalMs = interval;
-    this._retryInitialMs = positiveInt('retryInitialDelayMs', options.retryInitialDelayMs, 100);
-    this._retryMaxMs = positiveInt('retryMaxDelayMs', options.retryMaxDelayMs, 5000);
-    const commandTimeoutMs = positiveInt('commandTimeoutMs', options.commandTimeoutMs, 5000);
+    this._retryInitialMs = positiveIntOr('retryInitialDelayMs', options.retryInitialDelayMs, 100);
+    this._retryMaxMs = positiveIntOr('retryMaxDelayMs', options.retryMaxDelayMs, 5000);
+    const commandTimeoutMs = positiveIntOr('commandTimeoutMs', options.commandTimeoutMs, 5000);
     const patterns = options.patterns ?? ['*'];
     if (!Array.isArray(patterns) || patterns.length === 0) throw new ConfigurationError('patterns', patterns, 'a non-empty array of event patterns');
     this._ring = new Array<MonitoringEvent | undefined>(this._capacity);

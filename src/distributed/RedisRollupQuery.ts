@@ -1,5 +1,7 @@
+import { requireNonEmptyString } from '../internal/configCheck.js';
 import { ConfigurationError, UnavailableError } from '../errors/MonitoringError.js';
-import { closeRedis, nonEmpty, openRedis, positiveInt, type OpenedRedis, type RedisTarget } from './connection.js';
+import { closeRedis, openRedis, type OpenedRedis, type RedisTarget } from './connection.js';
+import { positiveIntOr, shortStringOr } from '../internal/configCheck.js';
 import { indexKey, rollupKey, traceKey } from './keys.js';
 import { createRollup, mergeRollup, rollupFromHash, summarizeRollup, type RollupState, type RollupSummary } from './Rollup.js';
 import { DEFAULT_WINDOWS, parseSeriesMember, validateWindows, windowStart, type RollupWindow } from './RollupBatch.js';
@@ -75,13 +77,13 @@ export class RedisRollupQuery {
   private _shutdown: Promise<void> | undefined;
 
   constructor(options: RedisRollupQueryOptions = {}) {
-    this.prefix = nonEmpty('prefix', options.prefix, 'si');
+    this.prefix = shortStringOr('prefix', options.prefix, 'si');
     this._windows = new Set(validateWindows(options.windows ?? DEFAULT_WINDOWS).map((w) => w.seconds));
-    this._maxWindows = positiveInt('maxWindowsPerQuery', options.maxWindowsPerQuery, 1440);
-    this._timeoutMs = positiveInt('commandTimeoutMs', options.commandTimeoutMs, 5000);
+    this._maxWindows = positiveIntOr('maxWindowsPerQuery', options.maxWindowsPerQuery, 1440);
+    this._timeoutMs = positiveIntOr('commandTimeoutMs', options.commandTimeoutMs, 5000);
     this._conn = openRedis(options.redis, {
       commandTimeoutMs: this._timeoutMs,
-      retryMaxDelayMs: positiveInt('retryMaxDelayMs', options.retryMaxDelayMs, 5000),
+      retryMaxDelayMs: positiveIntOr('retryMaxDelayMs', options.retryMaxDelayMs, 5000),
       name: 'si-rollup-query',
     });
   }
@@ -201,7 +203,7 @@ export class RedisRollupQuery {
 
   private _check(f: RollupFilter): RollupFilter {
     if (typeof f !== 'object' || f === null) throw new ConfigurationError('filter', f, 'a rollup filter object');
-    if (typeof f.metric !== 'string' || f.metric === '') throw new ConfigurationError('metric', f.metric, 'a metric name');
+    requireNonEmptyString('metric', f.metric, 'a metric name');
     if (!this._windows.has(f.windowSeconds)) throw new ConfigurationError('windowSeconds', f.windowSeconds, `one of ${[...this._windows].join(', ')}`);
     if (!Number.isFinite(f.from) || !Number.isFinite(f.to) || f.to < f.from) throw new ConfigurationError('from/to', [f.from, f.to], 'finite timestamps with from <= to');
     if (f.scope !== undefined && f.scope !== 'service' && f.scope !== 'instance') throw new ConfigurationError('scope', f.scope, '"service" or "instance"');

@@ -1,3 +1,4 @@
+import { requirePositiveInt } from '../internal/configCheck.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { addValue, createRollup, type RollupState } from './Rollup.js';
 import { sampleOf, type WireEvent } from './wire.js';
@@ -23,7 +24,7 @@ export function validateWindows(windows: readonly RollupWindow[], option = 'wind
   const seen = new Set<number>();
   windows.forEach((w, i) => {
     if (!Number.isInteger(w?.seconds) || w.seconds < 1) throw new ConfigurationError(`${option}[${i}].seconds`, w?.seconds, 'a positive integer');
-    if (!Number.isInteger(w.retentionSeconds) || w.retentionSeconds < 1) throw new ConfigurationError(`${option}[${i}].retentionSeconds`, w.retentionSeconds, 'a positive integer');
+    requirePositiveInt(`${option}[${i}].retentionSeconds`, w.retentionSeconds);
     if (seen.has(w.seconds)) throw new ConfigurationError(`${option}[${i}].seconds`, w.seconds, 'a window size listed once');
     seen.add(w.seconds);
   });

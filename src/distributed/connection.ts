@@ -67,17 +67,3 @@ export async function closeRedis(opened: OpenedRedis, ms: number): Promise<void>
   await raceDeadline(redis.quit().catch(() => undefined), ms, undefined);
   if ((redis.status as string) !== 'end') redis.disconnect();
 }
-
-/** @internal Positive integer option check, naming the option on failure. */
-export function positiveInt(option: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 1) throw new ConfigurationError(option, value, 'a positive integer');
-  return v;
-}
-
-/** @internal Non-empty string option check. */
-export function nonEmpty(option: string, value: string | undefined, fallback?: string): string {
-  const v = value ?? fallback;
-  if (typeof v !== 'string' || v.length === 0 || v.length > 256) throw new ConfigurationError(option, value, 'a non-empty string of at most 256 characters');
-  return v;
-}

@@ -1,3 +1,4 @@
+import { requireFunction, requirePositiveInt } from '../internal/configCheck.js';
 import { raceDeadline } from '../internal/timeout.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConfigurationError } from '../errors/MonitoringError.js';
@@ -111,13 +112,13 @@ export class EventBus {
 
   constructor(options: EventBusOptions = {}) {
     const size = options.queueSize ?? 10_000;
-    if (!Number.isInteger(size) || size < 1) throw new ConfigurationError('queueSize', size, 'a positive integer');
+    requirePositiveInt('queueSize', size);
     this._queueSize = size;
     const depth = options.maxDepth ?? 8;
-    if (!Number.isInteger(depth) || depth < 1) throw new ConfigurationError('maxDepth', depth, 'a positive integer');
+    requirePositiveInt('maxDepth', depth);
     this._maxDepth = depth;
     const batch = options.batchSize ?? 64;
-    if (!Number.isInteger(batch) || batch < 1) throw new ConfigurationError('batchSize', batch, 'a positive integer');
+    requirePositiveInt('batchSize', batch);
     this._batchSize = batch;
   }
 
@@ -130,9 +131,9 @@ export class EventBus {
     if (typeof p !== 'string' || p === '' || (p.includes('*') && p !== '*' && !p.endsWith('.*'))) {
       throw new ConfigurationError('pattern', pattern, 'an event type, a prefix ending in ".*", or "*"');
     }
-    if (typeof handler !== 'function') throw new ConfigurationError('handler', handler, 'a function');
+    requireFunction('handler', handler);
     const capacity = options.queueSize ?? this._queueSize;
-    if (!Number.isInteger(capacity) || capacity < 1) throw new ConfigurationError('queueSize', capacity, 'a positive integer');
+    requirePositiveInt('queueSize', capacity);
     const sub: Subscriber = {
       pattern,
       handler: handler as EventHandler<MonitoringEvent>,

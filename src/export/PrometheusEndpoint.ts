@@ -1,3 +1,4 @@
+import { requireFiniteAbove, requireNonEmptyString, requirePort, requirePositiveInt } from '../internal/configCheck.js';
 import { timingSafeEqual } from 'node:crypto';
 import { once as onceEvent } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -106,8 +107,8 @@ export class PrometheusEndpoint {
 
   constructor(source: MetricSource, options: PrometheusEndpointOptions & { host: string; port: number }) {
     const { host, port } = options;
-    if (typeof host !== 'string' || host === '') throw new ConfigurationError('prometheus.host', host, 'a host name or address');
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigurationError('prometheus.port', port, 'an integer from 0 to 65535');
+    requireNonEmptyString('prometheus.host', host, 'a host name or address');
+    requirePort('prometheus.port', port);
     if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length < 16)) {
       throw new ConfigurationError('prometheus.token', options.token === undefined ? undefined : '<redacted>', 'a string of at least 16 characters');
     }
@@ -117,9 +118,9 @@ export class PrometheusEndpoint {
     const path = options.path ?? '/metrics';
     if (typeof path !== 'string' || !path.startsWith('/')) throw new ConfigurationError('prometheus.path', path, 'a path starting with /');
     const max = options.maxConcurrentScrapes ?? 4;
-    if (!Number.isInteger(max) || max < 1) throw new ConfigurationError('prometheus.maxConcurrentScrapes', max, 'a positive integer');
+    requirePositiveInt('prometheus.maxConcurrentScrapes', max);
     const timeout = options.collectTimeoutMs ?? 10_000;
-    if (!Number.isInteger(timeout) || timeout < 1) throw new ConfigurationError('prometheus.collectTimeoutMs', timeout, 'a positive integer of milliseconds');
+    requirePositiveInt('prometheus.collectTimeoutMs', timeout, 'a positive integer of milliseconds');
     this.host = host;
     this.port = port;
     this.path = path;
@@ -128,10 +129,10 @@ export class PrometheusEndpoint {
     this._maxConcurrent = max;
     this._collectTimeout = timeout;
     const responseTimeout = options.responseTimeoutMs ?? 10_000;
-    if (!Number.isInteger(responseTimeout) || responseTimeout < 1) throw new ConfigurationError('prometheus.responseTimeoutMs', responseTimeout, 'a positive integer of milliseconds');
+    requirePositiveInt('prometheus.responseTimeoutMs', responseTimeout, 'a positive integer of milliseconds');
     this._responseTimeout = responseTimeout;
     const slice = options.sliceMs ?? 5;
-    if (typeof slice !== 'number' || !(slice > 0) || !Number.isFinite(slice)) throw new ConfigurationError('prometheus.sliceMs', slice, 'a positive number of milliseconds');
+    requireFiniteAbove('prometheus.sliceMs', slice, 0, 'a positive number of milliseconds');
     this._sliceMs = slice;
     this._serializer = new PrometheusSerializer({
       ...(options.targetInfo !== undefined ? { targetInfo: options.targetInfo } : {}),

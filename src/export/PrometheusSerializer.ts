@@ -1,7 +1,7 @@
+import { requireIntAtLeast } from '../internal/configCheck.js';
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import { DataPointType, type GaugeMetricData, type HistogramMetricData, type ResourceMetrics, type SumMetricData } from '@opentelemetry/sdk-metrics';
 import { exemplarsOf, type CellExemplar } from '../collectors/exemplars.js';
-import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 
 /** Content type of the Prometheus text exposition format 0.0.4. */
@@ -217,7 +217,7 @@ export class PrometheusSerializer {
   constructor(options: PrometheusSerializerOptions = {}) {
     this._targetInfo = options.targetInfo ?? true;
     const chunk = options.chunkBytes ?? 64 * 1024;
-    if (!Number.isInteger(chunk) || chunk < 1024) throw new ConfigurationError('chunkBytes', chunk, 'an integer of at least 1024');
+    requireIntAtLeast('chunkBytes', chunk, 1024);
     this._chunkBytes = chunk;
   }
 

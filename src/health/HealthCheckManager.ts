@@ -1,3 +1,4 @@
+import { requireBoolean, requirePositiveInt } from '../internal/configCheck.js';
 import { metrics, type Attributes, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
 import { MIN_HEALTH_CHECK_INTERVAL_SECONDS, type MonitoringSettings } from '../config/MonitoringSettings.js';
 import { ConfigurationError, TimeoutError } from '../errors/MonitoringError.js';
@@ -147,7 +148,7 @@ export class HealthCheckManager implements IHealthCheck {
     this._intervalMs = interval * 1000;
     this._defaultTimeoutMs = checkTimeout('defaultTimeoutMs', options.defaultTimeoutMs ?? 5000);
     const max = options.maxChecks ?? 1000;
-    if (!Number.isInteger(max) || max < 1) throw new ConfigurationError('maxChecks', max, 'a positive integer');
+    requirePositiveInt('maxChecks', max);
     this._maxChecks = max;
     if (options.events !== undefined && (options.events === null || typeof options.events.publish !== 'function')) {
       throw new ConfigurationError('events', options.events, 'an EventBus');
@@ -230,7 +231,7 @@ export class HealthCheckManager implements IHealthCheck {
     const category = options.category ?? 'component';
     if (!CATEGORIES.includes(category)) throw new ConfigurationError(`category of "${name}"`, category, CATEGORIES.join(', '));
     const critical = options.critical ?? true;
-    if (typeof critical !== 'boolean') throw new ConfigurationError(`critical of "${name}"`, critical, 'a boolean');
+    requireBoolean(`critical of "${name}"`, critical);
     const tags = options.tags ?? [];
     if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(t))) {
       throw new ConfigurationError(`tags of "${name}"`, tags, 'an array of names made of letters, digits, "_", "." and "-"');

@@ -1,3 +1,4 @@
+import { requireIntAtLeast } from '../internal/configCheck.js';
 import { randomBytes } from 'node:crypto';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -249,7 +250,7 @@ export class HttpServerInstrumentation {
     this._ignoreExact = new Set(ignore.filter((p) => !p.endsWith('/*')));
     this._ignorePrefixes = ignore.filter((p) => p.endsWith('/*')).map((p) => p.slice(0, -1));
     const maxRoutes = options.maxRoutes ?? 1000;
-    if (!Number.isInteger(maxRoutes) || maxRoutes < 0) throw new ConfigurationError('maxRoutes', maxRoutes, 'an integer >= 0');
+    requireIntAtLeast('maxRoutes', maxRoutes, 0, 'an integer >= 0');
     this._maxRoutes = maxRoutes;
     this._durationFamily = this._collector.histogram(HTTP_SERVER_DURATION_METRIC, {
       description: 'Duration of HTTP server requests.',

@@ -1,3 +1,4 @@
+import { requireFunction } from '../internal/configCheck.js';
 import { ConfigurationError, DependencyCycleError, UnregisteredTokenError } from '../errors/MonitoringError.js';
 import type { Token } from './Token.js';
 
@@ -111,7 +112,7 @@ function builderFor<T>(provider: Provider<T>): (registry: ServiceRegistry) => un
     }
     if ('useFactory' in provider) {
       const factory = provider.useFactory;
-      if (typeof factory !== 'function') throw new ConfigurationError('useFactory', factory, 'a function');
+      requireFunction('useFactory', factory);
       return factory;
     }
     if ('useValue' in provider) {

@@ -1,3 +1,4 @@
+import { positiveIntOr } from '../../internal/configCheck.js';
 import type { MemoryCollector } from '../../collectors/MemoryCollector.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { HealthStatus } from '../../events/types.js';
@@ -96,8 +97,7 @@ export class CacheHealthChecker implements HealthChecker {
     if (typeof this._key !== 'string' || this._key === '') throw new ConfigurationError('key', options.key, 'a non-empty string');
     this._latency = checkThresholds('latencyMs', options.latencyMs ?? { degraded: 100 }, 'higher-is-worse');
     this._hitRatio = checkThresholds('hitRatio', options.hitRatio ?? { degraded: 0.5 }, 'lower-is-worse');
-    this._minSamples = options.minSamples ?? 100;
-    if (!Number.isInteger(this._minSamples) || this._minSamples < 1) throw new ConfigurationError('minSamples', options.minSamples, 'a positive integer');
+    this._minSamples = positiveIntOr('minSamples', options.minSamples, 100);
     if (options.stats !== undefined && typeof options.stats !== 'function') throw new ConfigurationError('stats', options.stats, 'a function');
     const recorded = options.recorded;
     if (recorded !== undefined && (recorded === null || typeof recorded.collector?.getCounterValue !== 'function')) {

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../../errors/MonitoringError.js';
+import { requireFunction } from '../../internal/configCheck.js';
 import { normalize } from '../result.js';
 import type { HealthCheckFunction, HealthCheckResult, HealthChecker } from '../types.js';
 
@@ -18,7 +18,7 @@ export class ComponentHealthChecker implements HealthChecker {
   private readonly _fn: HealthCheckFunction;
 
   constructor(fn: HealthCheckFunction) {
-    if (typeof fn !== 'function') throw new ConfigurationError('fn', fn, 'a function returning a health result');
+    requireFunction('fn', fn, 'a function returning a health result');
     this._fn = fn;
   }
 

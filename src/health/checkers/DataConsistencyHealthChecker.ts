@@ -1,3 +1,4 @@
+import { requireFunction } from '../../internal/configCheck.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { HealthStatus } from '../../events/types.js';
 import type { HealthCheckResult, HealthChecker } from '../types.js';
@@ -29,7 +30,7 @@ export class DataConsistencyHealthChecker implements HealthChecker {
   private readonly _description: string | undefined;
 
   constructor(invariant: (signal: AbortSignal) => InvariantOutcome | Promise<InvariantOutcome>, options: DataConsistencyHealthCheckerOptions = {}) {
-    if (typeof invariant !== 'function') throw new ConfigurationError('invariant', invariant, 'a function returning whether the invariant holds');
+    requireFunction('invariant', invariant, 'a function returning whether the invariant holds');
     const violation = options.violationStatus ?? 'unhealthy';
     if (violation !== 'degraded' && violation !== 'unhealthy') throw new ConfigurationError('violationStatus', violation, 'degraded or unhealthy');
     this._invariant = invariant;

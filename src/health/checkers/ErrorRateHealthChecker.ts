@@ -1,3 +1,4 @@
+import { positiveIntOr } from '../../internal/configCheck.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import { compileSource, type CollectorReader, type ValueSource } from '../sources.js';
 import { checkThresholds, explain, grade, round, type Thresholds } from '../thresholds.js';
@@ -42,8 +43,7 @@ export class ErrorRateHealthChecker implements HealthChecker {
     this._errors = compileSource('errors', options.errors, options.collector, 'counter');
     this._total = compileSource('total', options.total, options.collector, 'counter');
     this._rate = checkThresholds('rate', options.rate ?? { degraded: 0.01, unhealthy: 0.05 }, 'higher-is-worse');
-    this._minSamples = options.minSamples ?? 20;
-    if (!Number.isInteger(this._minSamples) || this._minSamples < 1) throw new ConfigurationError('minSamples', options.minSamples, 'a positive integer');
+    this._minSamples = positiveIntOr('minSamples', options.minSamples, 20);
   }
 
   async check(): Promise<HealthCheckResult> {

@@ -1,3 +1,4 @@
+import { requirePositiveInt } from '../../internal/configCheck.js';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import { checkThresholds, explain, grade, round, type Thresholds } from '../thresholds.js';
@@ -32,7 +33,7 @@ export class EventLoopHealthChecker implements HealthChecker {
     }
     this._delay = checkThresholds('delayMs', options.delayMs ?? { degraded: 100, unhealthy: 1000 }, 'higher-is-worse');
     const resolution = options.resolutionMs ?? 10;
-    if (!Number.isInteger(resolution) || resolution < 1) throw new ConfigurationError('resolutionMs', resolution, 'a positive integer');
+    requirePositiveInt('resolutionMs', resolution);
     this._histogram = monitorEventLoopDelay({ resolution });
     this._histogram.enable();
   }

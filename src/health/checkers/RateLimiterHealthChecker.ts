@@ -1,3 +1,4 @@
+import { positiveIntOr } from '../../internal/configCheck.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { HealthStatus } from '../../events/types.js';
 import { worse } from '../result.js';
@@ -47,8 +48,7 @@ export class RateLimiterHealthChecker implements HealthChecker {
     else throw new ConfigurationError('limiter', limiter, 'an object with getStats() or a function returning stats');
     this._rejection = checkThresholds('rejectionRate', options.rejectionRate ?? { degraded: 0.1, unhealthy: 0.5 }, 'higher-is-worse');
     this._remaining = checkThresholds('remainingRatio', options.remainingRatio ?? { degraded: 0.1 }, 'lower-is-worse');
-    this._minSamples = options.minSamples ?? 20;
-    if (!Number.isInteger(this._minSamples) || this._minSamples < 1) throw new ConfigurationError('minSamples', options.minSamples, 'a positive integer');
+    this._minSamples = positiveIntOr('minSamples', options.minSamples, 20);
   }
 
   async check(): Promise<HealthCheckResult> {

@@ -1,3 +1,4 @@
+import { positiveIntOr } from '../../internal/configCheck.js';
 import type { Labels } from '../../collectors/MetricStore.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { CollectorReader } from '../sources.js';
@@ -53,8 +54,7 @@ export class SlaHealthChecker implements HealthChecker {
     this._target = options.target;
     this._t = checkThresholds('compliance', options.compliance, 'lower-is-worse');
     if (this._t === undefined) throw new ConfigurationError('compliance', options.compliance, '{ degraded?, unhealthy? }');
-    this._minSamples = options.minSamples ?? 20;
-    if (!Number.isInteger(this._minSamples) || this._minSamples < 1) throw new ConfigurationError('minSamples', options.minSamples, 'a positive integer');
+    this._minSamples = positiveIntOr('minSamples', options.minSamples, 20);
   }
 
   check(): HealthCheckResult {
