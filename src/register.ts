@@ -15,9 +15,9 @@
  *    (default 2000); after `beforeExit` it then exits, so a short-lived script is not kept alive by
  *    an exporter retrying an unreachable collector.
  *
- * Extra variables read here: `MONITORING_INSTRUMENTATIONS` (`all` | `none` | `http,pg,...`),
- * `MONITORING_HTTP_SERVER` (`true`/`false`, the lean server path), `MONITORING_RUNTIME_METRICS`,
- * `MONITORING_SYSTEM_METRICS` (`true`/`false`), `MONITORING_DISK_PATHS` (comma-separated),
+ * The settings `register` uses (`httpServer`, `runtimeMetrics`, `systemMetrics`, `diskPaths`,
+ * `httpIgnorePaths`, `shutdownTimeoutMs`) are `MonitoringSettings` fields like the rest. Extra
+ * variables read here: `MONITORING_INSTRUMENTATIONS` (`all` | `none` | `http,pg,...`),
  * `OTEL_LOG_LEVEL` (OTel diag to the console).
  *
  * @module
@@ -27,7 +27,6 @@ import { DiagConsoleLogger, diag } from '@opentelemetry/api';
 import { diagLogLevelFromString } from '@opentelemetry/core';
 import { registerInstrumentations, type Instrumentation, type InstrumentationBase } from '@opentelemetry/instrumentation';
 import { MonitoringSettings } from './config/MonitoringSettings.js';
-import { ConfigurationError } from './errors/MonitoringError.js';
 import { HttpServerInstrumentation } from './instrumentation/HttpServerInstrumentation.js';
 import { INSTRUMENTATIONS_ENV, loadInstrumentations, parseInstrumentations } from './instrumentation/instrumentations.js';
 import { RuntimeMetrics } from './instrumentation/RuntimeMetrics.js';
@@ -35,11 +34,6 @@ import { SystemMetrics } from './instrumentation/SystemMetrics.js';
 import { getRegisteredMonitoring, setRegisteredMonitoring } from './instrumentation/registered.js';
 import { createMonitoring } from './monitoring/createMonitoring.js';
 import { createPrometheusEndpoint } from './export/PrometheusEndpoint.js';
-import { envBoolean } from './internal/env.js';
-
-function flag(name: string, fallback: boolean): boolean {
-  return envBoolean(process.env, name) ?? fallback;
-}
 
 function moduleNames(instrumentations: readonly Instrumentation[]): string[] {
   const names = new Set<string>();
@@ -58,21 +52,9 @@ async function start(): Promise<void> {
   if (logLevel !== undefined && logLevel !== '') diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) ?? 0 });
 
   // Configuration first: a bad variable stops the app here, with the variable's name.
-  const settings = new MonitoringSettings();
+  const settings = new MonitoringSettings(); // MONITORING_HTTP_SERVER, _DISK_PATHS, ... included
   const choice = parseInstrumentations(process.env[INSTRUMENTATIONS_ENV]);
-  const httpServer = flag('MONITORING_HTTP_SERVER', true);
-  const runtime = flag('MONITORING_RUNTIME_METRICS', true);
-  const system = flag('MONITORING_SYSTEM_METRICS', true);
-  const rawPaths = process.env['MONITORING_DISK_PATHS'] ?? '/';
-  const diskPaths = rawPaths.split(',').map((p) => p.trim()).filter((p) => p !== '');
-  if (system && diskPaths.length === 0) throw new ConfigurationError('MONITORING_DISK_PATHS', rawPaths, 'comma-separated paths, e.g. /,/var/lib/data');
-
-  const rawIgnore = process.env['MONITORING_HTTP_IGNORE_PATHS'];
-  const ignorePaths = rawIgnore === undefined ? undefined : rawIgnore.split(',').map((p) => p.trim()).filter((p) => p !== '');
-  const rawExit = process.env['MONITORING_SHUTDOWN_TIMEOUT_MS'];
-  const exitTimeoutMs = rawExit === undefined || rawExit.trim() === '' ? 2000 : Number(rawExit);
-  if (!Number.isInteger(exitTimeoutMs) || exitTimeoutMs < 0) throw new ConfigurationError('MONITORING_SHUTDOWN_TIMEOUT_MS', rawExit, 'an integer number of milliseconds >= 0');
-  if (ignorePaths?.some((p) => !p.startsWith('/'))) throw new ConfigurationError('MONITORING_HTTP_IGNORE_PATHS', rawIgnore, 'comma-separated paths starting with /, e.g. /metrics,/health/*');
+  const { httpServer, runtimeMetrics: runtime, systemMetrics: system, diskPaths, httpIgnorePaths: ignorePaths, shutdownTimeoutMs: exitTimeoutMs } = settings;
 
   const monitoring = createMonitoring(settings);
   setRegisteredMonitoring(monitoring);

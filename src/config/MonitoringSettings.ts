@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors/MonitoringError.js';
+import { requireBoolean } from '../internal/configCheck.js';
 import { envBoolean } from '../internal/env.js';
 import { MonitoringMode, isMonitoringMode } from './MonitoringMode.js';
 
@@ -67,6 +68,21 @@ export interface MonitoringSettingsOptions {
    * `service.instance.id` is set whatever this says.
    */
   resourceDetectors: readonly ResourceDetectorName[];
+  /** Under `register`: the lean `node:http` server path (RED metrics + SERVER spans). Env `MONITORING_HTTP_SERVER`. Default true. */
+  httpServer: boolean;
+  /** Under `register`: `RuntimeMetrics`. Env `MONITORING_RUNTIME_METRICS`. Default true. */
+  runtimeMetrics: boolean;
+  /** Under `register`: `SystemMetrics`. Env `MONITORING_SYSTEM_METRICS`. Default true. */
+  systemMetrics: boolean;
+  /** Under `register`: paths whose file systems `SystemMetrics` reports. Env `MONITORING_DISK_PATHS` (comma-separated). Default `['/']`. */
+  diskPaths: readonly string[];
+  /**
+   * Under `register`: request paths the HTTP server path does not record (`/x/*` is a prefix).
+   * Env `MONITORING_HTTP_IGNORE_PATHS` (comma-separated). Default: `HttpServerInstrumentation`'s list.
+   */
+  httpIgnorePaths: readonly string[] | undefined;
+  /** Under `register`: bound in ms on the final flush at a signal or when the process ends by itself. Env `MONITORING_SHUTDOWN_TIMEOUT_MS`. Default 2000. */
+  shutdownTimeoutMs: number;
 }
 
 const DEFAULTS: MonitoringSettingsOptions = {
@@ -89,6 +105,12 @@ const DEFAULTS: MonitoringSettingsOptions = {
   tracesExporter: undefined,
   metricsExporter: undefined,
   resourceDetectors: RESOURCE_DETECTORS,
+  httpServer: true,
+  runtimeMetrics: true,
+  systemMetrics: true,
+  diskPaths: Object.freeze(['/']),
+  httpIgnorePaths: undefined,
+  shutdownTimeoutMs: 2000,
 };
 
 /** Samplers accepted in `tracesSampler` (the OTel spec's names plus `rate_limited`). */
@@ -117,6 +139,12 @@ const num: EnvReader = (env, name) => {
   return n;
 };
 const bool: EnvReader = envBoolean;
+/** Comma-separated items, trimmed, empty ones dropped (`/,/data` or `/metrics, /health/*`). */
+const items: EnvReader = (env, name) => {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  return raw.split(',').map((p) => p.trim()).filter((p) => p !== '');
+};
 const attrs: EnvReader = (env, name) => {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
@@ -187,7 +215,16 @@ const ENV: readonly Spec[] = [
   ['tracesExporter', 'OTEL_TRACES_EXPORTER', list(TRACES_EXPORTERS)],
   ['metricsExporter', 'OTEL_METRICS_EXPORTER', list(METRICS_EXPORTERS)],
   ['resourceDetectors', 'OTEL_NODE_RESOURCE_DETECTORS', list(RESOURCE_DETECTORS, RESOURCE_DETECTORS)],
+  ['httpServer', 'MONITORING_HTTP_SERVER', bool],
+  ['runtimeMetrics', 'MONITORING_RUNTIME_METRICS', bool],
+  ['systemMetrics', 'MONITORING_SYSTEM_METRICS', bool],
+  ['diskPaths', 'MONITORING_DISK_PATHS', items],
+  ['httpIgnorePaths', 'MONITORING_HTTP_IGNORE_PATHS', items],
+  ['shutdownTimeoutMs', 'MONITORING_SHUTDOWN_TIMEOUT_MS', num],
 ];
+
+/** @internal Every (setting, env var) pair, in reading order (a setting may have two names). */
+export const SETTINGS_ENV_PAIRS: readonly (readonly [setting: string, env: string])[] = Object.freeze(ENV.map(([key, name]) => [key, name] as const));
 
 /** The environment variable behind each setting, for docs and error messages. */
 export const SETTINGS_ENV: Readonly<Record<string, string>> = Object.freeze(
@@ -223,6 +260,12 @@ export class MonitoringSettings implements Readonly<MonitoringSettingsOptions> {
   readonly tracesExporter!: readonly TracesExporterName[] | undefined;
   readonly metricsExporter!: readonly MetricsExporterName[] | undefined;
   readonly resourceDetectors!: readonly ResourceDetectorName[];
+  readonly httpServer!: boolean;
+  readonly runtimeMetrics!: boolean;
+  readonly systemMetrics!: boolean;
+  readonly diskPaths!: readonly string[];
+  readonly httpIgnorePaths!: readonly string[] | undefined;
+  readonly shutdownTimeoutMs!: number;
 
   constructor(overrides: Partial<MonitoringSettingsOptions> = {}, env: NodeJS.ProcessEnv = process.env) {
     const merged: Record<string, unknown> = { ...DEFAULTS };
@@ -254,7 +297,12 @@ export class MonitoringSettings implements Readonly<MonitoringSettingsOptions> {
       merged[key] = Object.freeze(parseList(v as string[], known, all, nameOf(key)));
     }
     validate(merged as unknown as MonitoringSettingsOptions, nameOf);
-    Object.assign(this, merged, { resourceAttributes: Object.freeze({ ...(merged['resourceAttributes'] as object) }) });
+    const frozenList = (key: 'diskPaths' | 'httpIgnorePaths'): unknown => (merged[key] === undefined ? undefined : Object.freeze([...(merged[key] as string[])]));
+    Object.assign(this, merged, {
+      resourceAttributes: Object.freeze({ ...(merged['resourceAttributes'] as object) }),
+      diskPaths: frozenList('diskPaths'),
+      httpIgnorePaths: frozenList('httpIgnorePaths'),
+    });
     Object.freeze(this);
   }
 
@@ -321,4 +369,15 @@ function validate(s: MonitoringSettingsOptions, name: (key: string) => string): 
   if (typeof s.prometheusHost !== 'string' || s.prometheusHost === '') throw new ConfigurationError(name('prometheusHost'), s.prometheusHost, 'a host name or address');
   int('maxCardinality', 1, 1_000_000);
   int('eventQueueSize', 1, 10_000_000);
+  requireBoolean(name('httpServer'), s.httpServer);
+  requireBoolean(name('runtimeMetrics'), s.runtimeMetrics);
+  requireBoolean(name('systemMetrics'), s.systemMetrics);
+  const paths = (key: 'diskPaths' | 'httpIgnorePaths', ok: (p: string) => boolean, expected: string): void => {
+    const v = s[key];
+    if (v !== undefined && (!Array.isArray(v) || !v.every((p) => typeof p === 'string' && ok(p)))) throw new ConfigurationError(name(key), v, expected);
+  };
+  paths('diskPaths', (p) => p !== '', 'comma-separated paths, e.g. /,/var/lib/data');
+  if (s.systemMetrics && s.diskPaths.length === 0) throw new ConfigurationError(name('diskPaths'), s.diskPaths, 'comma-separated paths, e.g. /,/var/lib/data');
+  paths('httpIgnorePaths', (p) => p.startsWith('/'), 'comma-separated paths starting with /, e.g. /metrics,/health/*');
+  int('shutdownTimeoutMs', 0, MAX_INTERVAL_SECONDS * 1000);
 }

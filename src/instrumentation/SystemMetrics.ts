@@ -77,7 +77,7 @@ export interface SystemMetricsOptions {
   collector: MemoryCollector;
   /** The MeterProvider the collector reads (`monitoring.meterProvider`), for host-metrics. */
   meterProvider: MeterProvider;
-  /** Paths whose file systems are reported. Env `MONITORING_DISK_PATHS` (comma-separated) under register. Default `['/']`. */
+  /** Paths whose file systems are reported. Under register: the `diskPaths` setting (env `MONITORING_DISK_PATHS`). Default `['/']`. */
   diskPaths?: readonly string[];
 }
 
