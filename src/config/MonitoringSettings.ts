@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../errors/MonitoringError.js';
-import { requireBoolean } from '../internal/configCheck.js';
+import { requireBoolean, requireIntRange, requireNonEmptyString, requireOneOf } from '../internal/configCheck.js';
 import { envBoolean } from '../internal/env.js';
-import { MonitoringMode, isMonitoringMode } from './MonitoringMode.js';
+import { MonitoringMode } from './MonitoringMode.js';
 
 /** The OTLP body encoding. `http/protobuf` is the OTel default. */
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
@@ -322,15 +322,10 @@ export class MonitoringSettings implements Readonly<MonitoringSettingsOptions> {
 const MAX_INTERVAL_SECONDS = 2_147_483;
 
 function validate(s: MonitoringSettingsOptions, name: (key: string) => string): void {
-  const int = (key: keyof MonitoringSettingsOptions, min: number, max = Number.MAX_SAFE_INTEGER): void => {
-    const v = s[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      throw new ConfigurationError(name(key), v, `an integer from ${min} to ${max}`);
-    }
-  };
-  if (!isMonitoringMode(s.mode)) throw new ConfigurationError(name('mode'), s.mode, `one of ${Object.values(MonitoringMode).join(', ')}`);
-  if (typeof s.enableDetailedMetrics !== 'boolean') throw new ConfigurationError(name('enableDetailedMetrics'), s.enableDetailedMetrics, 'a boolean');
-  if (typeof s.strict !== 'boolean') throw new ConfigurationError(name('strict'), s.strict, 'a boolean');
+  const int = (key: keyof MonitoringSettingsOptions, min: number, max: number): void => requireIntRange(name(key), s[key], min, max);
+  requireOneOf(name('mode'), s.mode, Object.values(MonitoringMode));
+  requireBoolean(name('enableDetailedMetrics'), s.enableDetailedMetrics);
+  requireBoolean(name('strict'), s.strict);
   int('maxSnapshots', 1, 10_000_000);
   if (typeof s.healthCheckInterval !== 'number' || !(s.healthCheckInterval >= MIN_HEALTH_CHECK_INTERVAL_SECONDS) || s.healthCheckInterval > MAX_INTERVAL_SECONDS) {
     throw new ConfigurationError(name('healthCheckInterval'), s.healthCheckInterval, `a number of seconds from ${MIN_HEALTH_CHECK_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS}`);
@@ -351,13 +346,9 @@ function validate(s: MonitoringSettingsOptions, name: (key: string) => string): 
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new ConfigurationError(name('otlpEndpoint'), s.otlpEndpoint, 'an http(s) URL');
   }
-  if (s.otlpProtocol !== 'http/protobuf' && s.otlpProtocol !== 'http/json') {
-    throw new ConfigurationError(name('otlpProtocol'), s.otlpProtocol, 'http/protobuf or http/json');
-  }
+  requireOneOf(name('otlpProtocol'), s.otlpProtocol, ['http/protobuf', 'http/json'], 'http/protobuf or http/json');
   int('metricExportInterval', 1, 24 * 3600_000);
-  if (!(TRACES_SAMPLERS as readonly string[]).includes(s.tracesSampler)) {
-    throw new ConfigurationError(name('tracesSampler'), s.tracesSampler, `one of ${TRACES_SAMPLERS.join(', ')}`);
-  }
+  requireOneOf(name('tracesSampler'), s.tracesSampler, TRACES_SAMPLERS);
   if (s.tracesSamplerArg !== undefined) {
     const arg = s.tracesSamplerArg;
     const ratio = s.tracesSampler.includes('traceidratio');
@@ -366,7 +357,7 @@ function validate(s: MonitoringSettingsOptions, name: (key: string) => string): 
     }
   }
   int('prometheusPort', 0, 65535);
-  if (typeof s.prometheusHost !== 'string' || s.prometheusHost === '') throw new ConfigurationError(name('prometheusHost'), s.prometheusHost, 'a host name or address');
+  requireNonEmptyString(name('prometheusHost'), s.prometheusHost, 'a host name or address');
   int('maxCardinality', 1, 1_000_000);
   int('eventQueueSize', 1, 10_000_000);
   requireBoolean(name('httpServer'), s.httpServer);

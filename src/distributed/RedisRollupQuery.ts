@@ -1,4 +1,4 @@
-import { requireNonEmptyString } from '../internal/configCheck.js';
+import { requireNonEmptyString, requireOneOf } from '../internal/configCheck.js';
 import { ConfigurationError, UnavailableError } from '../errors/MonitoringError.js';
 import { closeRedis, openRedis, type OpenedRedis, type RedisTarget } from './connection.js';
 import { positiveIntOr, shortStringOr } from '../internal/configCheck.js';
@@ -206,7 +206,7 @@ export class RedisRollupQuery {
     requireNonEmptyString('metric', f.metric, 'a metric name');
     if (!this._windows.has(f.windowSeconds)) throw new ConfigurationError('windowSeconds', f.windowSeconds, `one of ${[...this._windows].join(', ')}`);
     if (!Number.isFinite(f.from) || !Number.isFinite(f.to) || f.to < f.from) throw new ConfigurationError('from/to', [f.from, f.to], 'finite timestamps with from <= to');
-    if (f.scope !== undefined && f.scope !== 'service' && f.scope !== 'instance') throw new ConfigurationError('scope', f.scope, '"service" or "instance"');
+    if (f.scope !== undefined) requireOneOf('scope', f.scope, ['service', 'instance'], '"service" or "instance"');
     return f;
   }
 }

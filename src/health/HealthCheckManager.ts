@@ -1,4 +1,4 @@
-import { requireBoolean, requirePositiveInt } from '../internal/configCheck.js';
+import { requireBoolean, requireOneOf, requirePositiveInt } from '../internal/configCheck.js';
 import { metrics, type Attributes, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
 import { MIN_HEALTH_CHECK_INTERVAL_SECONDS, type MonitoringSettings } from '../config/MonitoringSettings.js';
 import { ConfigurationError, TimeoutError } from '../errors/MonitoringError.js';
@@ -229,7 +229,7 @@ export class HealthCheckManager implements IHealthCheck {
       throw new ConfigurationError(`cacheTtlMs of "${name}"`, ttl, 'a non-negative number of milliseconds');
     }
     const category = options.category ?? 'component';
-    if (!CATEGORIES.includes(category)) throw new ConfigurationError(`category of "${name}"`, category, CATEGORIES.join(', '));
+    requireOneOf(`category of "${name}"`, category, CATEGORIES, CATEGORIES.join(', '));
     const critical = options.critical ?? true;
     requireBoolean(`critical of "${name}"`, critical);
     const tags = options.tags ?? [];

@@ -1,4 +1,4 @@
-import { positiveIntOr } from '../../internal/configCheck.js';
+import { positiveIntOr, requireBoolean, requireFunction } from '../../internal/configCheck.js';
 import type { MemoryCollector } from '../../collectors/MemoryCollector.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { HealthStatus } from '../../events/types.js';
@@ -98,12 +98,12 @@ export class CacheHealthChecker implements HealthChecker {
     this._latency = checkThresholds('latencyMs', options.latencyMs ?? { degraded: 100 }, 'higher-is-worse');
     this._hitRatio = checkThresholds('hitRatio', options.hitRatio ?? { degraded: 0.5 }, 'lower-is-worse');
     this._minSamples = positiveIntOr('minSamples', options.minSamples, 100);
-    if (options.stats !== undefined && typeof options.stats !== 'function') throw new ConfigurationError('stats', options.stats, 'a function');
+    if (options.stats !== undefined) requireFunction('stats', options.stats);
     const recorded = options.recorded;
     if (recorded !== undefined && (recorded === null || typeof recorded.collector?.getCounterValue !== 'function')) {
       throw new ConfigurationError('recorded', recorded, '{ collector: MemoryCollector, cache?: string }');
     }
-    if (options.serverStats !== undefined && typeof options.serverStats !== 'boolean') throw new ConfigurationError('serverStats', options.serverStats, 'a boolean');
+    if (options.serverStats !== undefined) requireBoolean('serverStats', options.serverStats);
     if (options.serverStats === true && typeof cache.info !== 'function') throw new ConfigurationError('serverStats', true, 'a cache with info() (a Redis client)');
     this._errorLimits = checkThresholds('errors', options.errors ?? {}, 'higher-is-worse');
     if (options.stats !== undefined) this._stats = options.stats;

@@ -1,3 +1,4 @@
+import { requireFunction } from '../../internal/configCheck.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { HealthStatus } from '../../events/types.js';
 import { worse } from '../result.js';
@@ -65,7 +66,7 @@ export class ConnectionPoolHealthChecker implements HealthChecker {
     if (typeof this._query !== 'string' || this._query.trim() === '') throw new ConfigurationError('query', options.query, 'a SQL string');
     this._utilisation = checkThresholds('utilisation', options.utilisation ?? { degraded: 0.9 }, 'higher-is-worse');
     this._waiting = checkThresholds('waiting', options.waiting ?? { degraded: 1 }, 'higher-is-worse');
-    if (options.stats !== undefined && typeof options.stats !== 'function') throw new ConfigurationError('stats', options.stats, 'a function');
+    if (options.stats !== undefined) requireFunction('stats', options.stats);
     this._stats = options.stats ?? (() => pgStats(pool));
   }
 

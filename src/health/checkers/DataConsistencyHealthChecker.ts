@@ -1,4 +1,4 @@
-import { requireFunction } from '../../internal/configCheck.js';
+import { requireFunction, requireOneOf } from '../../internal/configCheck.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { HealthStatus } from '../../events/types.js';
 import type { HealthCheckResult, HealthChecker } from '../types.js';
@@ -32,7 +32,7 @@ export class DataConsistencyHealthChecker implements HealthChecker {
   constructor(invariant: (signal: AbortSignal) => InvariantOutcome | Promise<InvariantOutcome>, options: DataConsistencyHealthCheckerOptions = {}) {
     requireFunction('invariant', invariant, 'a function returning whether the invariant holds');
     const violation = options.violationStatus ?? 'unhealthy';
-    if (violation !== 'degraded' && violation !== 'unhealthy') throw new ConfigurationError('violationStatus', violation, 'degraded or unhealthy');
+    requireOneOf('violationStatus', violation, ['degraded', 'unhealthy'], 'degraded or unhealthy');
     this._invariant = invariant;
     this._violation = violation;
     this._description = options.description;

@@ -1,3 +1,4 @@
+import { requireFunction } from '../../internal/configCheck.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { HealthStatus } from '../../events/types.js';
 import { worse } from '../result.js';
@@ -54,7 +55,7 @@ export class HttpHealthChecker implements HealthChecker {
       ...(auth !== undefined ? { authorization: auth } : {}),
       ...options.headers,
     };
-    if (options.expectStatus !== undefined && typeof options.expectStatus !== 'function') throw new ConfigurationError('expectStatus', options.expectStatus, 'a function');
+    if (options.expectStatus !== undefined) requireFunction('expectStatus', options.expectStatus);
     this._expect = options.expectStatus ?? ((s) => s >= 200 && s < 400);
     this._latency = checkThresholds('latencyMs', options.latencyMs ?? { degraded: 1000 }, 'higher-is-worse');
   }

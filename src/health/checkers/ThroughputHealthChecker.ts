@@ -1,3 +1,4 @@
+import { requireFunction } from '../../internal/configCheck.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import { compileSource, type CollectorReader, type ValueSource } from '../sources.js';
 import { checkThresholds, explain, grade, round, type Thresholds } from '../thresholds.js';
@@ -35,7 +36,7 @@ export class ThroughputHealthChecker implements HealthChecker {
     this._count = compileSource('count', options.count, options.collector, 'counter');
     this._t = checkThresholds('perSecond', options.perSecond, 'lower-is-worse');
     if (this._t === undefined) throw new ConfigurationError('perSecond', options.perSecond, '{ degraded?, unhealthy? }');
-    if (options.now !== undefined && typeof options.now !== 'function') throw new ConfigurationError('now', options.now, 'a function');
+    if (options.now !== undefined) requireFunction('now', options.now);
     this._now = options.now ?? (() => performance.now());
     this._prevTime = this._now();
     // The baseline is read at construction so the first run already has a window to measure.
