@@ -22,6 +22,7 @@ import { ConfigurationError } from '../errors/MonitoringError.js';
 import { MemoryCollector } from '../collectors/MemoryCollector.js';
 import { lazyRequire } from '../internal/lazyRequire.js';
 import { withTimeout } from '../internal/timeout.js';
+import { ExportAgents } from './exportAgents.js';
 import { sendExemplars } from './otlpExemplars.js';
 import { RecentSpanStore } from '../tracing/RecentSpanStore.js';
 import { createSampler } from '../tracing/createSampler.js';
@@ -173,6 +174,7 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
   ensureContextManager();
   const resource = createResource(settings);
   const exporters = chosenExporters(settings, options.otlp);
+  const agents = new ExportAgents();
 
   const collector = new MemoryCollector({
     standalone: false,
@@ -190,7 +192,7 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
     });
   if (exporters.metrics.has('otlp')) {
     const { url, protocol } = otlpTarget(settings, 'METRICS');
-    const exporterOptions = url === undefined ? {} : { url };
+    const exporterOptions = { ...(url === undefined ? {} : { url }), httpAgentOptions: agents.factory('METRICS') };
     const metricExporter = protocol === 'http/json' ? new (metricsJson().OTLPMetricExporter)(exporterOptions) : new (metricsProto().OTLPMetricExporter)(exporterOptions);
     sendExemplars(metricExporter, protocol);
     readers.push(periodic(metricExporter));
@@ -207,7 +209,7 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
     // metrics into it: `otel.sdk.processor.span.processed{error.type="queue_full"}` counts spans
     // dropped on a full queue, `otel.sdk.exporter.span.exported{error.type}` failed exports.
     const { url, protocol } = otlpTarget(settings, 'TRACES');
-    const exporterOptions = { ...(url === undefined ? {} : { url }), selfObsMeterProvider: meterProvider };
+    const exporterOptions = { ...(url === undefined ? {} : { url }), selfObsMeterProvider: meterProvider, httpAgentOptions: agents.factory('TRACES') };
     const exporter = protocol === 'http/json' ? new (tracesJson().OTLPTraceExporter)(exporterOptions) : new (tracesProto().OTLPTraceExporter)(exporterOptions);
     // sdk-trace-base's shim types the config as BufferConfig, but hands all of it to sdk-trace's
     // BatchSpanProcessor, whose options include `selfObsMeterProvider`.
@@ -232,14 +234,18 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
     },
     shutdown(timeoutMs = 10_000) {
       // Shutdown never throws and never hangs past its timeout: an exporter whose collector is
-      // down keeps retrying, but the application exits on time (what was not sent is lost then).
+      // down keeps retrying, but the application exits on time (what was not sent is lost then,
+      // and counted as failed exports). At the deadline the export requests still open are cut
+      // off, so their sockets do not hold the process open until the exporter's own timeout.
       down ??= withTimeout(
         Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]).then((results) => {
           for (const r of results) if (r.status === 'rejected') diag.warn(`[service-infrastructure] shutdown: ${String(r.reason)}`);
         }),
         timeoutMs,
         'telemetry shutdown',
-      ).catch((err: unknown) => diag.warn(`[service-infrastructure] ${String((err as Error).message ?? err)}`));
+      )
+        .catch((err: unknown) => diag.warn(`[service-infrastructure] ${String((err as Error).message ?? err)}`))
+        .finally(() => agents.close());
       return down;
     },
   };

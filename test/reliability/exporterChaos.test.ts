@@ -106,4 +106,31 @@ describe('exporter chaos (issue 11)', () => {
     if (process.env['CHAOS_DEBUG']) console.log(result.stdout);
     expect(r.requests.hang).toBeGreaterThanOrEqual(1);
   }, 90_000);
+
+  it('after shutdown(1000) returns, the process exits without waiting for the exporter timeout (60 s here)', async () => {
+    // The exporter's own request timeout is set to 60 s, and the child is killed at 45 s: a child
+    // that is still alive then kept its export socket open after shutdown returned. A child that
+    // exits by itself did not, however slow the machine is.
+    const r = new ChaosReceiver();
+    const url = await r.start();
+    cleanups.push(() => r.stop());
+    r.mode = 'hang';
+    const result = await runScript(
+      `
+      import { createMonitoring } from ${JSON.stringify(distUrl())};
+      const m = createMonitoring({ mode: 'event_driven', serviceName: 'bye', otlpEndpoint: ${JSON.stringify(url)}, metricExportInterval: 3600000 }, { registerGlobal: false });
+      for (let i = 0; i < 5000; i++) m.coordinator.measure('x', () => i);
+      await m.forceFlush(200).catch(() => {});
+      await m.shutdown(1000);
+      console.log('shutdown returned');
+    `,
+      45_000,
+      { OTEL_EXPORTER_OTLP_TIMEOUT: '60000' },
+    );
+    expect(result.stdout).toMatch(/^shutdown returned$/m);
+    expect(result.killed).toBe(false);
+    expect(result.code, result.stderr).toBe(0);
+    // An export request was open (the receiver never answers) when shutdown began.
+    expect(r.requests.hang).toBeGreaterThanOrEqual(1);
+  }, 90_000);
 });
