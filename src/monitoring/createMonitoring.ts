@@ -12,7 +12,7 @@ import { IAlerting } from '../alerting/IAlerting.js';
 import { PerformanceCoordinatorFactory, type CustomCoordinator } from '../coordinators/PerformanceCoordinatorFactory.js';
 import { EventBus } from '../events/EventBus.js';
 import { createTelemetry, type TelemetryOptions } from '../export/telemetry.js';
-import { once } from '../internal/timeout.js';
+import { once, withTimeout } from '../internal/timeout.js';
 import { ServiceRegistry } from '../registry/ServiceRegistry.js';
 import { IEventBus, IMonitoringSettings } from '../registry/tokens.js';
 import type { RecentSpanStore } from '../tracing/RecentSpanStore.js';
@@ -92,16 +92,31 @@ export function createMonitoring(
   }
 
   const shutdown = once(async (timeoutMs: number = 10_000) => {
+    // One deadline for every step: each gets what is left of `timeoutMs` and is abandoned when it
+    // runs out (a step that ignores its timeout, a custom coordinator say, cannot stretch the
+    // total). Independent steps run together; the rest keep their order, as each feeds the next:
+    // flush the coordinator, drain the event bus (its subscribers record), then end the providers,
+    // whose last export gets what remains, and whose open requests are cut off at the deadline.
+    const deadline = Date.now() + timeoutMs;
+    const left = (): number => Math.max(0, deadline - Date.now());
+    const step = (what: string, run: (ms: number) => Promise<unknown>): Promise<void> =>
+      withTimeout(Promise.resolve().then(() => run(left())), left(), `shutdown: ${what}`).then(
+        () => undefined,
+        (err: unknown) => diag.warn(`[service-infrastructure] ${String((err as Error).message ?? err)}`),
+      );
     try {
-      // A health manager attached with createHealthCheckManager stops its background checks first.
-      const health = registry.tryResolve(IHealthCheck) as { shutdown?: () => Promise<void> } | undefined;
-      if (typeof health?.shutdown === 'function') await health.shutdown().catch(() => undefined);
+      // A health manager attached with createHealthCheckManager stops its background checks.
+      const health = registry.tryResolve(IHealthCheck) as { shutdown?: (timeoutMs?: number) => Promise<void> } | undefined;
+      await Promise.all([
+        typeof health?.shutdown === 'function' ? step('health checks', (ms) => health.shutdown!(ms)) : undefined,
+        step('coordinator flush', (ms) => coordinator.forceFlush(ms)),
+      ]);
       // Alerting (createAlerting) stops evaluating and drains its notification queues before the bus closes.
-      await registry.tryResolve(IAlerting)?.shutdown(Math.min(timeoutMs, 5000)).catch(() => undefined);
-      await coordinator.forceFlush(timeoutMs).catch(() => undefined);
-      await events.shutdown(Math.min(timeoutMs, 5000));
-      await coordinator.shutdown(timeoutMs).catch(() => undefined);
-      await telemetry.shutdown(timeoutMs);
+      const alerting = registry.tryResolve(IAlerting);
+      if (alerting !== undefined) await step('alerting', (ms) => alerting.shutdown(Math.min(ms, 5000)));
+      await step('event bus', (ms) => events.shutdown(Math.min(ms, 5000)));
+      await step('coordinator', (ms) => coordinator.shutdown(ms));
+      await telemetry.shutdown(left());
     } finally {
       if (ownsGlobals) {
         trace.disable();
