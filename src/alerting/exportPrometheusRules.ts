@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import type { MetricSnapshot } from '../collectors/MetricSnapshot.js';
-import { canonicalMetricName } from '../collectors/metricNames.js';
+import { SEED_METRIC_UNITS, canonicalMetricName } from '../collectors/metricNames.js';
 import { prometheusName, sanitizeName } from '../export/PrometheusSerializer.js';
 import { formatDuration } from './duration.js';
 import type { CompiledMatcher } from './matchers.js';
@@ -115,7 +115,7 @@ function metricsTable(options: PrometheusRulesExportOptions): MetricTable {
   // Rules may name a metric by its seed (Prometheus-style) name, which the collector reads as the OTel one.
   const find = (metric: string) => known.get(metric) ?? known.get(canonicalMetricName(metric));
   return {
-    unit: (metric) => units[metric] ?? find(metric)?.unit ?? '',
+    unit: (metric) => units[metric] ?? find(metric)?.unit ?? SEED_METRIC_UNITS[canonicalMetricName(metric)] ?? '',
     type: (metric) => find(metric)?.type,
   };
 }
@@ -152,7 +152,9 @@ function selector(s: CompiledSelector, implied: PromType | undefined, units: Met
   if (known !== undefined && (implied === undefined || (known === 'histogram') === (implied === 'histogram'))) type = known;
   else if (implied === undefined || implied === 'gauge') type = s.metric.endsWith('_total') ? 'counter' : 'gauge';
   else type = implied;
-  const info = prometheusName(s.metric, units.unit(s.metric), type);
+  // A seed name (`http_server_errors_total`) stands for the SDK instrument it migrated to: its
+  // Prometheus name is derived from the OTel name and unit, as the scrape shows it.
+  const info = prometheusName(canonicalMetricName(s.metric), units.unit(s.metric), type);
   // An absence rule over a histogram watches its `_count` series, which exists as long as the histogram does.
   const name = type === 'histogram' ? (implied === 'histogram' ? `${info.base}_bucket` : `${info.base}_count`) : info.sample;
   const matchers = s.matchers.map((m: CompiledMatcher) => `${sanitizeName(m.name, false)}${m.op}${JSON.stringify(m.value)}`);

@@ -25,11 +25,18 @@ export interface ValidationMonitoringOptions {
 }
 
 /** Metric names recorded by `ValidationMonitoringService`. */
+/**
+ * OTel names of the metrics `ValidationMonitoringService` records. `/metrics` shows them as
+ * `validation_runs_total`, `validation_duration_seconds`, `validation_failures_total` and
+ * `validation_in_flight`; the seed's names still read through `SEED_METRIC_NAMES`. The counter
+ * of outcomes is `validation.runs`, not `validation`: a metric name should not also be the
+ * namespace of other names (semantic-conventions naming rules).
+ */
 export const VALIDATION_METRICS = Object.freeze({
-  total: 'validation_total',
-  duration: 'validation_duration_seconds',
-  failures: 'validation_failures_total',
-  inFlight: 'validation_in_flight',
+  total: 'validation.runs',
+  duration: 'validation.duration',
+  failures: 'validation.failures',
+  inFlight: 'validation.in_flight',
 });
 
 export interface ValidationValidatorStats {
@@ -69,6 +76,11 @@ export class ValidationMonitoringService {
     this._strategy = options.strategy;
     this._windowMs = (options.throughputWindowSeconds ?? 60) * 1000;
     this._maxInFlight = options.maxInFlight ?? 10_000;
+    // Declared here for their units; the records below go to these instruments by name.
+    this._collector.counter(VALIDATION_METRICS.total, { description: 'Validations finished, by validator and outcome.', unit: '{run}' });
+    this._collector.histogram(VALIDATION_METRICS.duration, { description: 'Validation duration by validator.', unit: 's' });
+    this._collector.counter(VALIDATION_METRICS.failures, { description: 'Failed validations by validator and reason.', unit: '{failure}' });
+    this._collector.gauge(VALIDATION_METRICS.inFlight, { description: 'Validations started and not finished.', unit: '{run}' });
   }
 
   /** Subscribes to the validation lifecycle events. Calling it twice subscribes once. */

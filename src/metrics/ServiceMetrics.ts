@@ -1,14 +1,26 @@
 import type { CounterMetric, GaugeMetric, HistogramMetric } from '../collectors/handles.js';
 import type { MemoryCollector } from '../collectors/MemoryCollector.js';
 
-/** Names of the metrics `ServiceMetrics` records (Prometheus/OTel conventions: base units, `_total`). */
+/**
+ * OTel names of the metrics `ServiceMetrics` records (dotted, unit in the instrument's `unit`).
+ * `/metrics` shows them as `service_requests_total`, `service_request_duration_seconds`,
+ * `service_errors_total`, `service_active_requests`, `cache_requests_total` and `cache_hit_ratio`;
+ * the seed's names (`http_server_requests_total`, ...) still read through `SEED_METRIC_NAMES`.
+ *
+ * The request metrics live under `service.`, not `http.server.`: `http.server.request.duration`
+ * and `http.server.active_requests` are the semantic-convention instruments the HTTP
+ * instrumentation records (labels `http.request.method`, `http.route`, ...). These are recorded by
+ * the app's own calls with the seed's labels (`method`, `route`, `status_code`); under the same
+ * name the two would be one Prometheus family with two label sets, counting every request twice
+ * in a `sum` or `histogram_quantile`.
+ */
 export const SERVICE_METRICS = Object.freeze({
-  requests: 'http_server_requests_total',
-  duration: 'http_server_request_duration_seconds',
-  errors: 'http_server_errors_total',
-  inFlight: 'http_server_active_requests',
-  cacheRequests: 'cache_requests_total',
-  cacheHitRatio: 'cache_hit_ratio',
+  requests: 'service.requests',
+  duration: 'service.request.duration',
+  errors: 'service.errors',
+  inFlight: 'service.active_requests',
+  cacheRequests: 'cache.requests',
+  cacheHitRatio: 'cache.hit_ratio',
 });
 
 export interface RequestRecord {
@@ -41,11 +53,11 @@ export class ServiceMetrics {
   private readonly _hitRatio: GaugeMetric;
 
   constructor(private readonly _collector: MemoryCollector) {
-    this._requests = _collector.counter(SERVICE_METRICS.requests, { description: 'HTTP requests handled.', unit: '' });
+    this._requests = _collector.counter(SERVICE_METRICS.requests, { description: 'HTTP requests handled.', unit: '{request}' });
     this._duration = _collector.histogram(SERVICE_METRICS.duration, { description: 'HTTP request duration.', unit: 's' });
-    this._errors = _collector.counter(SERVICE_METRICS.errors, { description: 'HTTP requests answered with a 5xx status.', unit: '' });
-    this._inFlight = _collector.upDownCounter(SERVICE_METRICS.inFlight, { description: 'HTTP requests being handled now.', unit: '' });
-    this._cache = _collector.counter(SERVICE_METRICS.cacheRequests, { description: 'Cache lookups by result (hit or miss).', unit: '' });
+    this._errors = _collector.counter(SERVICE_METRICS.errors, { description: 'HTTP requests answered with a 5xx status.', unit: '{error}' });
+    this._inFlight = _collector.upDownCounter(SERVICE_METRICS.inFlight, { description: 'HTTP requests being handled now.', unit: '{request}' });
+    this._cache = _collector.counter(SERVICE_METRICS.cacheRequests, { description: 'Cache lookups by result (hit or miss).', unit: '{request}' });
     this._hitRatio = _collector.gauge(SERVICE_METRICS.cacheHitRatio, { description: 'Cache hits / lookups since start.', unit: '1' });
   }
 

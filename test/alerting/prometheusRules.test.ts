@@ -139,6 +139,24 @@ describe('the same rules in Prometheus', () => {
     expect(yaml).toContain('expr: histogram_quantile(0.99, rate(response_time_seconds_bucket[5m])) > 0.5');
   });
 
+  it('writes a rule on a seed name against the name the scrape shows for it', () => {
+    const { yaml } = exportPrometheusRules(
+      [
+        { kind: 'threshold', name: 'Errors', metric: 'http_server_errors_total', fn: 'rate', window: '5m', by: ['route'], denominator: { metric: 'http_server_requests_total' }, op: '>', threshold: 0.05 },
+        { kind: 'threshold', name: 'Slow', metric: 'http_server_request_duration_seconds', fn: 'quantile', quantile: 0.99, window: '5m', op: '>', threshold: 0.5 },
+        { kind: 'threshold', name: 'Phase', metric: 'performance_phase_duration_seconds', fn: 'quantile', quantile: 0.9, window: '5m', op: '>', threshold: 1 },
+        { kind: 'threshold', name: 'Checks', metric: 'health_check_status', op: '<', threshold: 1 },
+      ],
+      { interval: '15s' },
+    );
+    // ServiceMetrics' request metrics moved to service.* (the seed's names are the HTTP semconv ones).
+    expect(yaml).toContain('expr: (sum by (route) (rate(service_errors_total[5m]))) / (sum by (route) (rate(service_requests_total[5m]))) > 0.05');
+    expect(yaml).toContain('expr: histogram_quantile(0.99, rate(service_request_duration_seconds_bucket[5m])) > 0.5');
+    // The others render as they always did.
+    expect(yaml).toContain('expr: histogram_quantile(0.9, rate(performance_phase_duration_seconds_bucket[5m])) > 1');
+    expect(yaml).toContain('expr: health_check_status < 1');
+  });
+
   it('fires the same alerts at the same times in promtool and in the SDK', () => {
     const { yaml } = exportPrometheusRules(rules, { interval: `${STEP_S}s` });
     writeFileSync(join(dir, 'rules.yml'), yaml);

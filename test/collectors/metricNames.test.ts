@@ -4,7 +4,21 @@ import { MonitoringMode } from '../../src/config/MonitoringMode.js';
 import { PHASE_DURATION_METRIC } from '../../src/coordinators/DirectPerformanceCoordinator.js';
 import { createPrometheusEndpoint } from '../../src/export/PrometheusEndpoint.js';
 import { createHealthCheckManager } from '../../src/health/createHealthCheckManager.js';
+import { ValidationMonitoringService } from '../../src/events/ValidationMonitoringService.js';
+import { ServiceMetrics } from '../../src/metrics/ServiceMetrics.js';
 import { createMonitoring, type Monitoring } from '../../src/monitoring/createMonitoring.js';
+
+// The seed names /metrics no longer shows: ServiceMetrics' request metrics (the seed's names are
+// what the HTTP instrumentation's semantic-convention instruments render as, so these moved to
+// service.*), and validation_total (the OTel name `validation.runs`: `validation` alone would be a
+// metric named like the namespace of the other validation.* metrics).
+const MOVED: Readonly<Record<string, string>> = {
+  validation_total: 'validation_runs_total',
+  http_server_requests_total: 'service_requests_total',
+  http_server_request_duration_seconds: 'service_request_duration_seconds',
+  http_server_errors_total: 'service_errors_total',
+  http_server_active_requests: 'service_active_requests',
+};
 
 let monitoring: Monitoring | undefined;
 afterEach(async () => {
@@ -27,7 +41,7 @@ describe('OTel instrument names and the seed names', () => {
     expect(canonicalMetricName('toString')).toBe('toString');
   });
 
-  it('the Prometheus names derived from the OTel names are the seed names', async () => {
+  it('the Prometheus names derived from the OTel names are the seed names, but for the moved ones', async () => {
     monitoring = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName: 'names' }, { registerGlobal: false });
     const c = monitoring.coordinator;
     c.measure('checkout', () => undefined);
@@ -41,6 +55,12 @@ describe('OTel instrument names and the seed names', () => {
     c.recordOperation('db-query', 12);
     c.recordMetric('queue-depth', 3);
     monitoring.collector.incrementCounter('bad name'); // dropped and counted
+    const service = new ServiceMetrics(monitoring.collector);
+    service.startRequest('GET', '/users/:id')(500);
+    service.recordCacheHit('users');
+    const validation = new ValidationMonitoringService({ events: monitoring.events, collector: monitoring.collector }).start();
+    monitoring.events.publish('validation.started', { validationId: 'v1', validator: 'schema' });
+    monitoring.events.publish('validation.failed', { validationId: 'v1', validator: 'schema', durationMs: 2, reason: 'missing_field' });
     const health = createHealthCheckManager(monitoring, { background: false });
     health.registerCheck('db', () => ({ status: 'healthy' }));
     await health.checkHealth();
@@ -49,9 +69,20 @@ describe('OTel instrument names and the seed names', () => {
     const text = await (await fetch(url)).text();
     await endpoint.shutdown();
     await health.shutdown();
+    validation.stop();
     const families = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
     // The Redis publisher's four need a Redis; the other seed names all show up as they were.
-    const expected = Object.keys(SEED_METRIC_NAMES).filter((n) => !n.includes('_redis_'));
+    const expected = Object.keys(SEED_METRIC_NAMES)
+      .filter((n) => !n.includes('_redis_'))
+      .map((n) => MOVED[n] ?? n);
     expect(expected.filter((n) => !families.has(n))).toEqual([]);
+    // The old names are gone (no HTTP server instrumentation ran here to render the semconv ones).
+    expect(Object.keys(MOVED).filter((n) => families.has(n))).toEqual([]);
+    expect(text).toMatch(/^service_request_duration_seconds_count\{method="GET",route="\/users\/:id"\} 1$/m);
+    expect(text).toMatch(/^validation_runs_total\{outcome="failure",validator="schema"\} 1$/m);
+    // The seed names still read the same series in memory.
+    expect(monitoring.collector.getCounterValue('http_server_errors_total', { method: 'GET', route: '/users/:id' })).toBe(1);
+    expect(monitoring.collector.getHistogram('validation_duration_seconds', { validator: 'schema' })?.count).toBe(1);
+    expect(monitoring.collector.getGaugeValue('cache_hit_ratio', { cache: 'users' })).toBe(1);
   });
 });

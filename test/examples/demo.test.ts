@@ -27,7 +27,7 @@ describe('examples/demo.js', () => {
     // Every metric /metrics shows, health gauges included.
     const metrics = (await (await fetch(`${base}/metrics-json`)).json()) as { name: string; unit: string; series: { labels: Record<string, unknown> }[] }[];
     const names = metrics.map((m) => m.name);
-    expect(names).toEqual(expect.arrayContaining(['http_server_requests_total', 'orders_total', 'performance.phase.duration', 'health.check.status', 'health.status']));
+    expect(names).toEqual(expect.arrayContaining(['service.requests', 'orders_total', 'performance.phase.duration', 'health.check.status', 'health.status']));
     const checks = metrics.find((m) => m.name === 'health.check.status')!.series.map((s) => s.labels['check']);
     expect(checks).toEqual(expect.arrayContaining(['memory', 'event_loop']));
     expect((await fetch(`${base}/nope`)).status).toBe(404);

@@ -33,8 +33,8 @@ export interface RecordedCacheStats {
   cache?: string;
 }
 
-/** `cache_requests_total`, where `ServiceMetrics` counts cache lookups by `cache` and `result`. */
-const CACHE_REQUESTS_METRIC = 'cache_requests_total';
+/** `cache.requests` (`cache_requests_total`), where `ServiceMetrics` counts cache lookups by `cache` and `result`. */
+const CACHE_REQUESTS_METRIC = 'cache.requests';
 
 export interface CacheHealthCheckerOptions {
   /** The key written and read back. Default `health:probe:<pid>`. */
