@@ -349,6 +349,15 @@ export class MemoryCollector extends MetricReader implements IMetricsCollector {
     this._store.drop(reason, message);
   }
 
+  /**
+   * Counts `count` records the SDK itself gave up (spans an exporter could not deliver) under
+   * `reason`, and reports `message` once; never throws, strict or not.
+   * @internal
+   */
+  dropExported(reason: string, count: number, message: string): void {
+    this._store.drop(reason, message, false, count);
+  }
+
   private _find(name: string, labels: Labels): Series | undefined {
     return this._store.families.get(canonicalMetricName(name))?.find(labels);
   }

@@ -362,10 +362,10 @@ export class MetricStore {
   }
 
   /** Counts a dropped record under `reason` and reports it once; in strict mode throws instead. */
-  drop(reason: string, message: string, strictThrows = true): void {
+  drop(reason: string, message: string, strictThrows = true, count = 1): void {
     if (this.strict && strictThrows) throw new InvalidRecordError(reason, message);
     const series = this._dropped.get({ reason });
-    if (series !== null) series.add(1);
+    if (series !== null) series.add(count);
     if (message !== '') reportOnce(`drop:${reason}:${message}`, message);
   }
 

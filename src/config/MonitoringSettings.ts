@@ -83,6 +83,14 @@ export interface MonitoringSettingsOptions {
   httpIgnorePaths: readonly string[] | undefined;
   /** Under `register`: bound in ms on the final flush at a signal or when the process ends by itself. Env `MONITORING_SHUTDOWN_TIMEOUT_MS`. Default 2000. */
   shutdownTimeoutMs: number;
+  /**
+   * Most spans kept for retry after their OTLP export failed (the Collector is down); the oldest
+   * are dropped, and counted, past it. 0 turns the retry buffer off. Env
+   * `MONITORING_EXPORT_BUFFER_SPANS`. Default 8192.
+   */
+  exportBufferSpans: number;
+  /** Milliseconds a failed span batch is retried before it is dropped and counted. Env `MONITORING_EXPORT_BUFFER_MAX_AGE_MS`. Default 60000. */
+  exportBufferMaxAge: number;
 }
 
 const DEFAULTS: MonitoringSettingsOptions = {
@@ -111,6 +119,8 @@ const DEFAULTS: MonitoringSettingsOptions = {
   diskPaths: Object.freeze(['/']),
   httpIgnorePaths: undefined,
   shutdownTimeoutMs: 2000,
+  exportBufferSpans: 8192,
+  exportBufferMaxAge: 60_000,
 };
 
 /** Samplers accepted in `tracesSampler` (the OTel spec's names plus `rate_limited`). */
@@ -221,6 +231,8 @@ const ENV: readonly Spec[] = [
   ['diskPaths', 'MONITORING_DISK_PATHS', items],
   ['httpIgnorePaths', 'MONITORING_HTTP_IGNORE_PATHS', items],
   ['shutdownTimeoutMs', 'MONITORING_SHUTDOWN_TIMEOUT_MS', num],
+  ['exportBufferSpans', 'MONITORING_EXPORT_BUFFER_SPANS', num],
+  ['exportBufferMaxAge', 'MONITORING_EXPORT_BUFFER_MAX_AGE_MS', num],
 ];
 
 /** @internal Every (setting, env var) pair, in reading order (a setting may have two names). */
@@ -266,6 +278,8 @@ export class MonitoringSettings implements Readonly<MonitoringSettingsOptions> {
   readonly diskPaths!: readonly string[];
   readonly httpIgnorePaths!: readonly string[] | undefined;
   readonly shutdownTimeoutMs!: number;
+  readonly exportBufferSpans!: number;
+  readonly exportBufferMaxAge!: number;
 
   constructor(overrides: Partial<MonitoringSettingsOptions> = {}, env: NodeJS.ProcessEnv = process.env) {
     const merged: Record<string, unknown> = { ...DEFAULTS };
@@ -371,4 +385,6 @@ function validate(s: MonitoringSettingsOptions, name: (key: string) => string): 
   if (s.systemMetrics && s.diskPaths.length === 0) throw new ConfigurationError(name('diskPaths'), s.diskPaths, 'comma-separated paths, e.g. /,/var/lib/data');
   paths('httpIgnorePaths', (p) => p.startsWith('/'), 'comma-separated paths starting with /, e.g. /metrics,/health/*');
   int('shutdownTimeoutMs', 0, MAX_INTERVAL_SECONDS * 1000);
+  int('exportBufferSpans', 0, 1_000_000);
+  int('exportBufferMaxAge', 1000, 24 * 3600_000);
 }

@@ -24,6 +24,7 @@ import { lazyRequire } from '../internal/lazyRequire.js';
 import { withTimeout } from '../internal/timeout.js';
 import { ExportAgents } from './exportAgents.js';
 import { sendExemplars } from './otlpExemplars.js';
+import { RetryingSpanExporter } from './RetryingSpanExporter.js';
 import { RecentSpanStore } from '../tracing/RecentSpanStore.js';
 import { createSampler } from '../tracing/createSampler.js';
 
@@ -204,13 +205,25 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
 
   const spanStore = new RecentSpanStore(settings.maxSnapshots);
   const spanProcessors: SpanProcessor[] = [spanStore];
+  let retrying: RetryingSpanExporter | undefined;
   if (exporters.traces.has('otlp')) {
     // The meter provider exists first so the batch processor and the exporter report their own
     // metrics into it: `otel.sdk.processor.span.processed{error.type="queue_full"}` counts spans
     // dropped on a full queue, `otel.sdk.exporter.span.exported{error.type}` failed exports.
     const { url, protocol } = otlpTarget(settings, 'TRACES');
     const exporterOptions = { ...(url === undefined ? {} : { url }), selfObsMeterProvider: meterProvider, httpAgentOptions: agents.factory('TRACES') };
-    const exporter = protocol === 'http/json' ? new (tracesJson().OTLPTraceExporter)(exporterOptions) : new (tracesProto().OTLPTraceExporter)(exporterOptions);
+    const otlpExporter = protocol === 'http/json' ? new (tracesJson().OTLPTraceExporter)(exporterOptions) : new (tracesProto().OTLPTraceExporter)(exporterOptions);
+    // Batches that still failed after OTel's own retries wait in a bounded buffer and are retried
+    // (docs/export.md, "Collector outage"). Metrics are not buffered: they are cumulative, so the
+    // next export after an outage carries the totals.
+    if (settings.exportBufferSpans > 0) {
+      retrying = new RetryingSpanExporter(otlpExporter, {
+        maxSpans: settings.exportBufferSpans,
+        maxAgeMs: settings.exportBufferMaxAge,
+        onDrop: (reason, spans, message) => collector.dropExported(reason, spans, message),
+      });
+    }
+    const exporter = retrying ?? otlpExporter;
     // sdk-trace-base's shim types the config as BufferConfig, but hands all of it to sdk-trace's
     // BatchSpanProcessor, whose options include `selfObsMeterProvider`.
     const bspConfig = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000, selfObsMeterProvider: meterProvider };
@@ -230,7 +243,8 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
     spanStore,
     sampler,
     async forceFlush(timeoutMs = 10_000) {
-      await withTimeout(Promise.all([tracerProvider.forceFlush(), meterProvider.forceFlush()]).then(() => undefined), timeoutMs, 'forceFlush');
+      const spans = tracerProvider.forceFlush().then(() => retrying?.forceFlush());
+      await withTimeout(Promise.all([spans, meterProvider.forceFlush()]).then(() => undefined), timeoutMs, 'forceFlush');
     },
     shutdown(timeoutMs = 10_000) {
       // Shutdown never throws and never hangs past its timeout: an exporter whose collector is
@@ -245,7 +259,11 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
         'telemetry shutdown',
       )
         .catch((err: unknown) => diag.warn(`[service-infrastructure] ${String((err as Error).message ?? err)}`))
-        .finally(() => agents.close());
+        // Spans still waiting for a retry when time ran out are lost: counted and reported.
+        .finally(() => {
+          retrying?.discard('export_shutdown');
+          agents.close();
+        });
       return down;
     },
   };
