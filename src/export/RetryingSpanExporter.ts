@@ -25,20 +25,22 @@ interface Pending {
   readonly since: number;
 }
 
+const EXPORT_ANSWER_TIMEOUT_MS = 30_000;
 const STATUS_CODE_RETRYABLE = new Set([429, 502, 503, 504]);
 
 /**
- * Whether an OTLP export failure is worth retrying later: everything but an HTTP answer that
- * rejects the request for good (400, 401, 413, ...) and a batch that cannot be serialized. The
- * OTLP exporter answers with its error after its own retries (connection refused or reset, 429,
- * 502, 503, 504, timeout) ran out.
+ * Whether an OTLP export failed for certain, so sending the batch again cannot duplicate it:
+ * connection refused or reset, or an answer of 429, 502, 503 or 504 (what is left after the
+ * OTLP exporter's own retries ran out). A timeout is not: the endpoint may have taken the batch
+ * and only been slow to answer, so that batch is given up (and counted by the exporter), as is one
+ * the endpoint rejected for good (400, 401, 413, ...) or that cannot be serialized.
  */
 export function isRetryableExportError(error: unknown): boolean {
   if (error === undefined || error === null) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'number') return STATUS_CODE_RETRYABLE.has(code);
   const message = (error as { message?: unknown }).message;
-  return message !== 'Nothing to send';
+  return message !== 'Nothing to send' && message !== 'Request timed out';
 }
 
 /**
@@ -223,10 +225,19 @@ export class RetryingSpanExporter implements SpanExporter {
 
   private _send(spans: ReadableSpan[]): Promise<ExportResult> {
     return new Promise((resolve) => {
+      // An export that never answers (a Collector trickling its reply) must not hold every later
+      // batch: after the batch processor's own export timeout (30 s) it counts as a timeout, which
+      // is not retried (the Collector may have the batch).
+      const timer = setTimeout(() => resolve({ code: ExportResultCode.FAILED, error: new Error('Request timed out') }), EXPORT_ANSWER_TIMEOUT_MS);
+      timer.unref();
+      const done = (r: ExportResult): void => {
+        clearTimeout(timer);
+        resolve(r);
+      };
       try {
-        this._inner.export(spans, resolve);
+        this._inner.export(spans, done);
       } catch (error) {
-        resolve({ code: ExportResultCode.FAILED, error: error as Error });
+        done({ code: ExportResultCode.FAILED, error: error as Error });
       }
     }).then(
       (r) => r as ExportResult,
