@@ -18,7 +18,7 @@ interface ApiAlert {
 
 describe('examples/demo.js alerts', () => {
   it('a failing order makes OrdersFailing go pending, firing and resolved within a minute', { timeout: 90_000 }, async () => {
-    const started = await spawnExample(['examples/demo.js'], /listening on (http:\/\/127\.0\.0\.1:\d+)/, { PORT: '0', DASHBOARD_PORT: '0' });
+    const started = await spawnExample(['examples/demo.js'], /listening on (http:\/\/127\.0\.0\.1:\d+) \(mode/, { PORT: '0', DASHBOARD_PORT: '0' });
     child = started.child;
     const base = started.match[1]!;
     const rules = (await (await fetch(`${base}/alerting/rules`)).json()) as { rules: { name: string; state: string }[] };

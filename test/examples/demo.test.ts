@@ -10,7 +10,7 @@ afterEach(async () => {
 
 describe('examples/demo.js', () => {
   it('serves orders and shows their phases in the snapshot', async () => {
-    const started = await spawnExample(['examples/demo.js'], /listening on (http:\/\/127\.0\.0\.1:\d+)/, { PORT: '0', DASHBOARD_PORT: '0' });
+    const started = await spawnExample(['examples/demo.js'], /listening on (http:\/\/127\.0\.0\.1:\d+) \(mode/, { PORT: '0', DASHBOARD_PORT: '0' });
     child = started.child;
     const base = started.match[1]!;
     const order = (await (await fetch(`${base}/orders`)).json()) as { traceId: string };
