@@ -23,6 +23,7 @@
  * @module
  */
 import { register } from 'node:module';
+import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
 import { DiagConsoleLogger, diag } from '@opentelemetry/api';
 import { diagLogLevelFromString } from '@opentelemetry/core';
 import { registerInstrumentations, type Instrumentation, type InstrumentationBase } from '@opentelemetry/instrumentation';
@@ -89,7 +90,13 @@ async function start(): Promise<void> {
   // app's modules load, which holds under --import. `include` limits it to those modules: the
   // rest of the app loads untouched (wrapping every module costs startup time).
   const include = moduleNames(instrumentations);
-  if (include.length > 0) register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include } });
+  // Where Node can run it, the loader is registered as in-thread synchronous hooks
+  // (module.registerHooks): Node 26 deprecates module.register (DEP0205) and prints a warning on
+  // the app's stderr for it. Older lines keep the off-thread loader.
+  if (include.length > 0) {
+    if (supportsSyncHooks()) registerSyncHooks({ include });
+    else register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include } });
+  }
   const unregister = registerInstrumentations({
     instrumentations,
     tracerProvider: monitoring.tracerProvider,
