@@ -1,3 +1,4 @@
+import type { AlertEventPayload } from '../events/types.js';
 import type { Duration } from './duration.js';
 import type { CompiledMatcher, MatcherInput } from './matchers.js';
 
@@ -120,21 +121,11 @@ export type AlertRule = ThresholdRule | HealthRule | AbsenceRule | AnomalyRule;
 /** Alert states, as in Prometheus, plus `resolved` for alerts kept a while after they stop. */
 export type AlertState = 'inactive' | 'pending' | 'firing' | 'resolved';
 
-/** One alert: a rule's label set in some state. What the HTTP API, events and receivers see. */
-export interface Alert {
-  /** 16 hex chars: Alertmanager's FNV-1a 64 fingerprint of the labels. */
-  readonly fingerprint: string;
-  readonly rule: string;
-  readonly state: Exclude<AlertState, 'inactive'>;
-  /** Every label: `alertname`, the series' or group's labels, the rule's labels, `severity`. */
-  readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
-  /** The value of the last evaluation where the condition held. */
-  readonly value: number;
-  /** ISO times: when the condition started to hold, when it fired, when it resolved. */
-  readonly activeAt: string;
-  readonly firedAt?: string | undefined;
-  readonly resolvedAt?: string | undefined;
+/**
+ * One alert: a rule's label set in some state. What the HTTP API and receivers see; events carry
+ * the `AlertEventPayload` part (fingerprint, rule, state, labels, annotations, value and times).
+ */
+export interface Alert extends AlertEventPayload {
   /** When the last evaluation saw the condition hold. */
   readonly lastSeenAt: string;
   /** Silences (ids) that mute it right now. */

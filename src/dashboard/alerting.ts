@@ -1,3 +1,5 @@
+import type { AlertEventPayload } from '../events/types.js';
+
 /**
  * What the Alerts page needs from an alerting engine. The shapes follow the alerting module's
  * `Alert`, `Silence` and `RuleStatus` (Prometheus and Alertmanager conventions); any object with
@@ -12,16 +14,8 @@ export interface DashboardAlerting {
   acknowledge?(fingerprint: string, by: string, comment: string): unknown;
 }
 
-export interface DashboardAlert {
-  readonly fingerprint: string;
-  readonly rule: string;
-  readonly state: 'pending' | 'firing' | 'resolved';
-  readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
-  readonly value: number;
-  readonly activeAt: string;
-  readonly firedAt?: string | undefined;
-  readonly resolvedAt?: string | undefined;
+/** An alert as the page lists it: the event payload plus what mutes or acknowledged it. */
+export interface DashboardAlert extends AlertEventPayload {
   readonly silencedBy: readonly string[];
   readonly inhibitedBy?: readonly string[];
   readonly acknowledgement?: { readonly by: string; readonly comment: string; readonly at: string } | undefined;
