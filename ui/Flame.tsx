@@ -1,14 +1,6 @@
-export interface FlameNode {
-  name: string;
-  value: number;
-  self: number;
-  count: number;
-  offset?: number;
-  spanId?: string;
-  service?: string;
-  error?: boolean;
-  children: FlameNode[];
-}
+// The server builds these (src/dashboard/traceAnalysis.ts); the page only draws them.
+import type { FlameNode } from '../src/dashboard/traceAnalysis.js';
+export type { FlameNode };
 
 interface Row {
   node: FlameNode;
