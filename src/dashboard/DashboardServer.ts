@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { isLoopback } from '../export/PrometheusEndpoint.js';
 import { reportOnce } from '../internal/report.js';
-import { withTimeout } from '../internal/timeout.js';
+import { closeServer } from '../internal/ownServers.js';
 import type { DashboardAlerting, SilenceRequest } from './alerting.js';
 import type { EventLog } from './EventLog.js';
 import type { HealthHistory } from './HealthHistory.js';
@@ -170,13 +170,7 @@ export class DashboardServer {
       this._sse.clear();
       const server = this._server;
       if (server === undefined) return;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      try {
-        await withTimeout(closed, timeoutMs, 'dashboard shutdown');
-      } catch {
-        server.closeAllConnections();
-      }
+      await closeServer(server, timeoutMs, 'dashboard shutdown');
     })();
     return this._closing;
   }

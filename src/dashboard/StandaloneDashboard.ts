@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { isLoopback } from '../export/PrometheusEndpoint.js';
 import { reportOnce } from '../internal/report.js';
-import { withTimeout } from '../internal/timeout.js';
+import { closeServer } from '../internal/ownServers.js';
 import { DashboardServer, type DashboardServerOptions, type DashboardStores } from './DashboardServer.js';
 import { EventLog } from './EventLog.js';
 import { Journal } from './Journal.js';
@@ -166,13 +166,7 @@ export class StandaloneDashboard {
     this.stores.events.close();
     await this.ui.shutdown(timeoutMs);
     if (server === undefined) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    try {
-      await withTimeout(closed, timeoutMs, 'OTLP receiver shutdown');
-    } catch {
-      server.closeAllConnections();
-    }
+    await closeServer(server, timeoutMs, 'OTLP receiver shutdown');
   }
 
   private async _receive(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -6,9 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import type { CollectionResult, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { ConfigurationError } from '../errors/MonitoringError.js';
-import { markOwnServer } from '../internal/ownServers.js';
+import { closeServer, markOwnServer } from '../internal/ownServers.js';
 import { reportOnce } from '../internal/report.js';
-import { withTimeout } from '../internal/timeout.js';
 import {
   OPENMETRICS_CONTENT_TYPE,
   PROMETHEUS_CONTENT_TYPE,
@@ -195,13 +194,7 @@ export class PrometheusEndpoint {
     this._closing ??= (async () => {
       const server = this._server;
       if (server === undefined) return;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      try {
-        await withTimeout(closed, timeoutMs, 'Prometheus endpoint shutdown');
-      } catch {
-        server.closeAllConnections();
-      }
+      await closeServer(server, timeoutMs, 'Prometheus endpoint shutdown');
     })();
     return this._closing;
   }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { withTimeout } from './timeout.js';
 
 /**
  * Servers this SDK starts itself (the Prometheus endpoint): their requests are scrapes, not the
@@ -14,4 +15,18 @@ export function markOwnServer(server: Server): void {
 /** Whether `server` is one of this SDK's own. */
 export function isOwnServer(server: Server): boolean {
   return ownServers.has(server);
+}
+
+/**
+ * Closes one of the SDK's servers: stops accepting, drops idle keep-alive sockets, waits for the
+ * requests in flight up to `timeoutMs` (awaited, so not unref'd), then cuts whatever is left.
+ */
+export async function closeServer(server: Server, timeoutMs: number, what: string): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  try {
+    await withTimeout(closed, timeoutMs, what);
+  } catch {
+    server.closeAllConnections();
+  }
 }
