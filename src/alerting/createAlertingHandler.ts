@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigurationError, MonitoringError } from '../errors/MonitoringError.js';
+import { requireToken } from '../internal/configCheck.js';
 import type { Alerting } from './Alerting.js';
 import type { Alert, AlertState, RuleStatus, Silence } from './types.js';
 
@@ -71,9 +72,7 @@ const MAX_BODY = 64 * 1024;
 export function createAlertingHandler(alerting: Alerting, options: AlertingHandlerOptions = {}): AlertingHandler {
   const base = (options.basePath ?? '/alerting').replace(/\/$/, '');
   if (!base.startsWith('/')) throw new ConfigurationError('alertingHandler.basePath', options.basePath, 'a path starting with "/"');
-  if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length < 16)) {
-    throw new ConfigurationError('alertingHandler.token', '<redacted>', 'a string of at least 16 characters');
-  }
+  requireToken('alertingHandler.token', options.token);
   const expected = options.token !== undefined ? Buffer.from(`Bearer ${options.token}`) : undefined;
 
   const authorised = (req: IncomingMessage): 'ok' | 401 | 403 => {

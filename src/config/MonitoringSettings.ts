@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors/MonitoringError.js';
-import { requireBoolean, requireIntRange, requireNonEmptyString, requireOneOf } from '../internal/configCheck.js';
+import { requireArray, requireBoolean, requireHttpUrl, requireIntRange, requireNonBlankString, requireNonEmptyString, requireNumber, requireOneOf, requireRecord } from '../internal/configCheck.js';
 import { envBoolean } from '../internal/env.js';
 import { MonitoringMode } from './MonitoringMode.js';
 
@@ -307,7 +307,7 @@ export class MonitoringSettings implements Readonly<MonitoringSettingsOptions> {
     ] as const) {
       const v = merged[key];
       if (v === undefined && key !== 'resourceDetectors') continue;
-      if (!Array.isArray(v)) throw new ConfigurationError(nameOf(key), v, `an array of ${known.join(', ')}`);
+      requireArray(nameOf(key), v, `an array of ${known.join(', ')}`);
       merged[key] = Object.freeze(parseList(v as string[], known, all, nameOf(key)));
     }
     validate(merged as unknown as MonitoringSettingsOptions, nameOf);
@@ -341,34 +341,18 @@ function validate(s: MonitoringSettingsOptions, name: (key: string) => string): 
   requireBoolean(name('enableDetailedMetrics'), s.enableDetailedMetrics);
   requireBoolean(name('strict'), s.strict);
   int('maxSnapshots', 1, 10_000_000);
-  if (typeof s.healthCheckInterval !== 'number' || !(s.healthCheckInterval >= MIN_HEALTH_CHECK_INTERVAL_SECONDS) || s.healthCheckInterval > MAX_INTERVAL_SECONDS) {
-    throw new ConfigurationError(name('healthCheckInterval'), s.healthCheckInterval, `a number of seconds from ${MIN_HEALTH_CHECK_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS}`);
-  }
-  if (typeof s.serviceName !== 'string' || s.serviceName.trim() === '') throw new ConfigurationError(name('serviceName'), s.serviceName, 'a non-empty string');
-  if (typeof s.resourceAttributes !== 'object' || s.resourceAttributes === null) {
-    throw new ConfigurationError(name('resourceAttributes'), s.resourceAttributes, 'an object of string values');
-  }
-  for (const [k, v] of Object.entries(s.resourceAttributes)) {
-    if (typeof v !== 'string') throw new ConfigurationError(`${name('resourceAttributes')}.${k}`, v, 'a string');
-  }
-  let url: URL | undefined;
-  try {
-    url = new URL(s.otlpEndpoint);
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new ConfigurationError(name('otlpEndpoint'), s.otlpEndpoint, 'an http(s) URL');
-  }
+  requireNumber(name('healthCheckInterval'), s.healthCheckInterval, { min: MIN_HEALTH_CHECK_INTERVAL_SECONDS, max: MAX_INTERVAL_SECONDS }, `a number of seconds from ${MIN_HEALTH_CHECK_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS}`);
+  requireNonBlankString(name('serviceName'), s.serviceName);
+  requireRecord(name('resourceAttributes'), s.resourceAttributes, (v) => typeof v === 'string', 'a string', 'an object of string values');
+  requireHttpUrl(name('otlpEndpoint'), s.otlpEndpoint);
   requireOneOf(name('otlpProtocol'), s.otlpProtocol, ['http/protobuf', 'http/json'], 'http/protobuf or http/json');
   int('metricExportInterval', 1, 24 * 3600_000);
   requireOneOf(name('tracesSampler'), s.tracesSampler, TRACES_SAMPLERS);
   if (s.tracesSamplerArg !== undefined) {
     const arg = s.tracesSamplerArg;
     const ratio = s.tracesSampler.includes('traceidratio');
-    if (typeof arg !== 'number' || !Number.isFinite(arg) || arg < 0 || (ratio && arg > 1)) {
-      throw new ConfigurationError(name('tracesSamplerArg'), arg, ratio ? 'a ratio from 0 to 1' : 'a non-negative number');
-    }
+    if (ratio) requireNumber(name('tracesSamplerArg'), arg, { min: 0, max: 1 }, 'a ratio from 0 to 1');
+    else requireNumber(name('tracesSamplerArg'), arg, { min: 0 }, 'a non-negative number');
   }
   int('prometheusPort', 0, 65535);
   requireNonEmptyString(name('prometheusHost'), s.prometheusHost, 'a host name or address');
@@ -377,13 +361,9 @@ function validate(s: MonitoringSettingsOptions, name: (key: string) => string): 
   requireBoolean(name('httpServer'), s.httpServer);
   requireBoolean(name('runtimeMetrics'), s.runtimeMetrics);
   requireBoolean(name('systemMetrics'), s.systemMetrics);
-  const paths = (key: 'diskPaths' | 'httpIgnorePaths', ok: (p: string) => boolean, expected: string): void => {
-    const v = s[key];
-    if (v !== undefined && (!Array.isArray(v) || !v.every((p) => typeof p === 'string' && ok(p)))) throw new ConfigurationError(name(key), v, expected);
-  };
-  paths('diskPaths', (p) => p !== '', 'comma-separated paths, e.g. /,/var/lib/data');
-  if (s.systemMetrics && s.diskPaths.length === 0) throw new ConfigurationError(name('diskPaths'), s.diskPaths, 'comma-separated paths, e.g. /,/var/lib/data');
-  paths('httpIgnorePaths', (p) => p.startsWith('/'), 'comma-separated paths starting with /, e.g. /metrics,/health/*');
+  // diskPaths is only read (and so only needs an entry) when systemMetrics is on.
+  requireArray(name('diskPaths'), s.diskPaths, 'comma-separated paths, e.g. /,/var/lib/data', (p) => typeof p === 'string' && p !== '', s.systemMetrics ? 1 : 0);
+  if (s.httpIgnorePaths !== undefined) requireArray(name('httpIgnorePaths'), s.httpIgnorePaths, 'comma-separated paths starting with /, e.g. /metrics,/health/*', (p) => typeof p === 'string' && p.startsWith('/'));
   int('shutdownTimeoutMs', 0, MAX_INTERVAL_SECONDS * 1000);
   int('exportBufferSpans', 0, 1_000_000);
   int('exportBufferMaxAge', 1000, 24 * 3600_000);

@@ -1,11 +1,10 @@
-import { requireIntAtLeast, requireNonEmptyString, requirePort } from '../internal/configCheck.js';
+import { requireIntAtLeast, requireNonEmptyString, requirePort, requireServerAccess } from '../internal/configCheck.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ConfigurationError } from '../errors/MonitoringError.js';
-import { isLoopback } from '../export/PrometheusEndpoint.js';
 import { reportOnce } from '../internal/report.js';
 import { closeServer } from '../internal/ownServers.js';
 import type { DashboardAlerting, SilenceRequest } from './alerting.js';
@@ -116,12 +115,7 @@ export class DashboardServer {
     const port = options.port ?? 9465;
     requireNonEmptyString('dashboard.host', host, 'a host name or address');
     requirePort('dashboard.port', port);
-    if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length < 16)) {
-      throw new ConfigurationError('dashboard.token', '<redacted>', 'a string of at least 16 characters');
-    }
-    if (!isLoopback(host) && options.token === undefined) {
-      throw new ConfigurationError('dashboard.host', host, 'a loopback address (127.0.0.1, ::1), or a `token` option so that the dashboard is not open to the network');
-    }
+    requireServerAccess('dashboard', host, options.token, 'the dashboard');
     const basePath = (options.basePath ?? '').replace(/\/+$/, '');
     if (basePath !== '' && !basePath.startsWith('/')) throw new ConfigurationError('dashboard.basePath', options.basePath, 'a path starting with /');
     const refreshMs = options.refreshMs ?? 2000;

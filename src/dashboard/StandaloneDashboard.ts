@@ -3,8 +3,6 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { ConfigurationError } from '../errors/MonitoringError.js';
-import { isLoopback } from '../export/PrometheusEndpoint.js';
 import { reportOnce } from '../internal/report.js';
 import { closeServer } from '../internal/ownServers.js';
 import { DashboardServer, type DashboardServerOptions, type DashboardStores } from './DashboardServer.js';
@@ -77,7 +75,6 @@ export class StandaloneDashboard {
     this._otlpPort = otlpPort;
     this._token = options.token;
     this._maxBody = maxBody;
-    if (!isLoopback(this._host) && this._token === undefined) throw new ConfigurationError('dashboard.host', this._host, 'a loopback address, or a `token`');
     if (options.dataDir !== undefined) {
       this._journal = new Journal(options.dataDir, options.dataMaxBytes ?? 100 * 1024 * 1024);
       for (const entry of this._journal.replay()) {

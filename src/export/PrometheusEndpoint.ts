@@ -1,4 +1,4 @@
-import { requireFiniteAbove, requireNonEmptyString, requirePort, requirePositiveInt } from '../internal/configCheck.js';
+import { requireFiniteAbove, requireNonEmptyString, requirePath, requirePort, requirePositiveInt, requireServerAccess } from '../internal/configCheck.js';
 import { timingSafeEqual } from 'node:crypto';
 import { once as onceEvent } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -57,12 +57,7 @@ export interface PrometheusMonitoringSource {
   readonly settings: { readonly prometheusHost: string; readonly prometheusPort: number };
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '::ffff:127.0.0.1']);
-
-/** True for addresses that only this machine can reach. */
-export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
+export { isLoopback } from '../internal/ownServers.js';
 
 /** One rendered scrape. */
 export interface Scrape {
@@ -108,14 +103,9 @@ export class PrometheusEndpoint {
     const { host, port } = options;
     requireNonEmptyString('prometheus.host', host, 'a host name or address');
     requirePort('prometheus.port', port);
-    if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length < 16)) {
-      throw new ConfigurationError('prometheus.token', options.token === undefined ? undefined : '<redacted>', 'a string of at least 16 characters');
-    }
-    if (!isLoopback(host) && options.token === undefined) {
-      throw new ConfigurationError('prometheus.host', host, 'a loopback address (127.0.0.1, ::1), or a `token` option so that /metrics is not open to the network');
-    }
+    requireServerAccess('prometheus', host, options.token, '/metrics');
     const path = options.path ?? '/metrics';
-    if (typeof path !== 'string' || !path.startsWith('/')) throw new ConfigurationError('prometheus.path', path, 'a path starting with /');
+    requirePath('prometheus.path', path);
     const max = options.maxConcurrentScrapes ?? 4;
     requirePositiveInt('prometheus.maxConcurrentScrapes', max);
     const timeout = options.collectTimeoutMs ?? 10_000;

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors/MonitoringError.js';
+import { isLoopback } from './ownServers.js';
 
 /*
  * @internal Setup-time option checks. Each one throws a ConfigurationError naming the option (or
@@ -65,4 +66,137 @@ export function shortStringOr(option: string, value: string | undefined, fallbac
   const v = value ?? fallback;
   if (typeof v !== 'string' || v.length === 0 || v.length > 256) throw new ConfigurationError(option, value, 'a non-empty string of at most 256 characters');
   return v;
+}
+
+/** Bounds for `requireNumber`; each one given is checked, `min`/`max` inclusive, `above`/`below` exclusive. */
+export interface NumberBounds {
+  readonly min?: number;
+  readonly max?: number;
+  readonly above?: number;
+  readonly below?: number;
+  /** Accept ±Infinity (NaN never passes). Default false: a finite number. */
+  readonly infinite?: boolean;
+}
+
+function describeBounds(b: NumberBounds): string {
+  const parts: string[] = [];
+  if (b.min !== undefined) parts.push(`>= ${b.min}`);
+  if (b.above !== undefined) parts.push(`> ${b.above}`);
+  if (b.max !== undefined) parts.push(`<= ${b.max}`);
+  if (b.below !== undefined) parts.push(`< ${b.below}`);
+  const noun = b.infinite === true ? 'a number' : 'a finite number';
+  return parts.length === 0 ? noun : `${noun} ${parts.join(' and ')}`;
+}
+
+/**
+ * Throws unless `value` is a number within `bounds` (finite unless `bounds.infinite`). NaN never passes.
+ *
+ * @example
+ * requireNumber('quantile', q, { above: 0, max: 1 }, 'a number in (0, 1]');
+ */
+export function requireNumber(option: string, value: unknown, bounds: NumberBounds = {}, expected = describeBounds(bounds)): asserts value is number {
+  const ok =
+    typeof value === 'number' &&
+    !Number.isNaN(value) &&
+    (bounds.infinite === true || Number.isFinite(value)) &&
+    (bounds.min === undefined || value >= bounds.min) &&
+    (bounds.max === undefined || value <= bounds.max) &&
+    (bounds.above === undefined || value > bounds.above) &&
+    (bounds.below === undefined || value < bounds.below);
+  if (!ok) throw new ConfigurationError(option, value, expected);
+}
+
+/** Throws unless `value` is a number of milliseconds from `min` to `max` (both included). */
+export function requireMilliseconds(option: string, value: unknown, min = 1, max = Number.MAX_VALUE, expected = max === Number.MAX_VALUE ? `a number of milliseconds >= ${min}` : `a number of milliseconds from ${min} to ${max}`): asserts value is number {
+  requireNumber(option, value, { min, max }, expected);
+}
+
+/** Throws unless `value` is a string with something other than white space in it. */
+export function requireNonBlankString(option: string, value: unknown, expected = 'a non-empty string'): asserts value is string {
+  if (typeof value !== 'string' || value.trim() === '') throw new ConfigurationError(option, value, expected);
+}
+
+/** Throws unless `value` is a string that `pattern` matches (anchor the pattern to match all of it). */
+export function requireMatch(option: string, value: unknown, pattern: RegExp, expected = `a string matching ${String(pattern)}`): asserts value is string {
+  if (typeof value !== 'string' || !pattern.test(value)) throw new ConfigurationError(option, value, expected);
+}
+
+/** Throws unless `value` is a URL path: a string starting with `/`. */
+export function requirePath(option: string, value: unknown, expected = 'a path starting with /'): asserts value is string {
+  if (typeof value !== 'string' || !value.startsWith('/')) throw new ConfigurationError(option, value, expected);
+}
+
+/** The parsed URL; throws unless `value` is an absolute http: or https: URL. Passwords in it are redacted in the message. */
+export function requireHttpUrl(option: string, value: unknown, expected = 'an http(s) URL'): URL {
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new ConfigurationError(option, value, expected);
+  return url;
+}
+
+/** A RegExp of `source`; throws unless it compiles. */
+export function requireRegExp(option: string, source: unknown, flags?: string, expected = 'a valid regular expression'): RegExp {
+  try {
+    if (typeof source === 'string') return new RegExp(source, flags);
+  } catch {
+    // named below, with the option
+  }
+  throw new ConfigurationError(option, source, expected);
+}
+
+/** Throws unless `value` is an object (arrays included; null is not). */
+export function requireObject(option: string, value: unknown, expected = 'an options object'): asserts value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) throw new ConfigurationError(option, value, expected);
+}
+
+/** Throws unless `value` is an object (or function) with a method of each name in `methods`. */
+export function requireMethods(option: string, value: unknown, methods: readonly string[], expected = `an object with ${methods.map((m) => `${m}()`).join(' and ')}`): void {
+  const ok = (typeof value === 'object' || typeof value === 'function') && value !== null && methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
+  if (!ok) throw new ConfigurationError(option, value, expected);
+}
+
+/**
+ * Throws unless `value` is an array (with at least `minLength` items) whose every item passes `each`;
+ * the whole array is shown in the message.
+ *
+ * @example
+ * requireArray('ignorePaths', paths, 'an array of paths starting with /', (p) => typeof p === 'string' && p.startsWith('/'));
+ */
+export function requireArray(option: string, value: unknown, expected: string, each: (item: unknown) => boolean = () => true, minLength = 0): asserts value is unknown[] {
+  if (!Array.isArray(value) || value.length < minLength || !value.every(each)) throw new ConfigurationError(option, value, expected);
+}
+
+/**
+ * Throws unless `value` is an object whose every own value passes `each`; a bad entry is named
+ * `option.key` with its value.
+ */
+export function requireRecord(option: string, value: unknown, each: (item: unknown) => boolean, expectedEach: string, expected = `an object whose values are each ${expectedEach}`): asserts value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) throw new ConfigurationError(option, value, expected);
+  for (const [k, v] of Object.entries(value)) if (!each(v)) throw new ConfigurationError(`${option}.${k}`, v, expectedEach);
+}
+
+/** Least length of an access token: shorter ones can be guessed. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/** Throws unless `token` is undefined or a string of at least 16 characters; the message shows `<redacted>`, never the token. */
+export function requireToken(option: string, token: unknown): asserts token is string | undefined {
+  if (token !== undefined && (typeof token !== 'string' || token.length < MIN_TOKEN_LENGTH)) {
+    throw new ConfigurationError(option, '<redacted>', `a string of at least ${MIN_TOKEN_LENGTH} characters`);
+  }
+}
+
+/**
+ * Checks a server's access options: `token`, when given, is a string of at least 16 characters
+ * (the message shows `<redacted>`, never the token), and without a token `host` must be a loopback
+ * address so that the endpoint is not open to the network.
+ */
+export function requireServerAccess(prefix: string, host: string, token: unknown, what: string): void {
+  requireToken(`${prefix}.token`, token);
+  if (token === undefined && !isLoopback(host)) {
+    throw new ConfigurationError(`${prefix}.host`, host, `a loopback address (127.0.0.1, ::1), or a \`token\` option so that ${what} is not open to the network`);
+  }
 }

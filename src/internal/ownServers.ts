@@ -7,6 +7,13 @@ import { withTimeout } from './timeout.js';
  */
 const ownServers = new WeakSet<Server>();
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '::ffff:127.0.0.1']);
+
+/** True for addresses that only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** Marks `server` as one of this SDK's own. */
 export function markOwnServer(server: Server): void {
   ownServers.add(server);

@@ -56,6 +56,18 @@ describe('MonitoringSettings', () => {
     [{ otlpEndpoint: 'collector:4318' }, 'otlpEndpoint', '"collector:4318"'],
     [{ tracesSampler: 'sometimes' }, 'tracesSampler', '"sometimes"'],
     [{ prometheusPort: 70000 }, 'prometheusPort', '70000'],
+    [{ healthCheckInterval: Number.POSITIVE_INFINITY }, 'healthCheckInterval', 'Infinity'],
+    [{ serviceName: '   ' }, 'serviceName', '"   "'],
+    [{ resourceAttributes: { team: 7 } }, 'resourceAttributes.team', '7'],
+    [{ resourceAttributes: null }, 'resourceAttributes', 'null'],
+    [{ otlpEndpoint: 'ftp://collector:4318' }, 'otlpEndpoint', '"ftp://collector:4318"'],
+    [{ otlpEndpoint: 'ftp://app:S3cretPw@collector:4318' }, 'otlpEndpoint', 'ftp://app:***@collector'],
+    [{ tracesSampler: 'traceidratio', tracesSamplerArg: 1.5 }, 'tracesSamplerArg', '1.5'],
+    [{ tracesSampler: 'rate_limited', tracesSamplerArg: -1 }, 'tracesSamplerArg', '-1'],
+    [{ tracesSampler: 'rate_limited', tracesSamplerArg: Number.NaN }, 'tracesSamplerArg', 'NaN'],
+    [{ systemMetrics: true, diskPaths: [] }, 'diskPaths', '[]'],
+    [{ diskPaths: ['/', ''] }, 'diskPaths', '["/",""]'],
+    [{ httpIgnorePaths: ['/health', 'metrics'] }, 'httpIgnorePaths', '["/health","metrics"]'],
   ])('rejects %o naming the field and value', (overrides, field, shown) => {
     let err: unknown;
     try {
@@ -67,6 +79,18 @@ describe('MonitoringSettings', () => {
     expect((err as ConfigurationError).code).toBe('SI_ERR_CONFIG');
     expect((err as Error).message).toContain(field);
     expect((err as Error).message).toContain(shown);
+  });
+
+  it('accepts the edges of each range', () => {
+    expect(() => new MonitoringSettings({ healthCheckInterval: 1 }, {})).not.toThrow();
+    expect(() => new MonitoringSettings({ tracesSampler: 'traceidratio', tracesSamplerArg: 1 }, {})).not.toThrow();
+    expect(() => new MonitoringSettings({ tracesSampler: 'rate_limited', tracesSamplerArg: 250 }, {})).not.toThrow();
+    expect(() => new MonitoringSettings({ systemMetrics: false, diskPaths: [] }, {})).not.toThrow();
+    expect(new MonitoringSettings({ resourceAttributes: { team: 'checkout' } }, {}).resourceAttributes).toEqual({ team: 'checkout' });
+  });
+
+  it('never shows the password of a bad endpoint', () => {
+    expect(() => new MonitoringSettings({ otlpEndpoint: 'ftp://app:S3cretPw@collector' }, {})).toThrow(/^(?!.*S3cretPw).*otlpEndpoint/);
   });
 
   it('names the environment variable when the bad value came from it', () => {
