@@ -1,4 +1,4 @@
-import { requireBoolean, requireOneOf, requirePositiveInt } from '../internal/configCheck.js';
+import { requireArray, requireBoolean, requireMethods, requireNumber, requireOneOf, requirePositiveInt } from '../internal/configCheck.js';
 import { metrics, type Attributes, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
 import { MIN_HEALTH_CHECK_INTERVAL_SECONDS, type MonitoringSettings } from '../config/MonitoringSettings.js';
 import { ConfigurationError, TimeoutError } from '../errors/MonitoringError.js';
@@ -138,21 +138,18 @@ export class HealthCheckManager implements IHealthCheck {
 
   constructor(options: HealthCheckManagerOptions = {}) {
     const interval = options.intervalSeconds ?? options.settings?.healthCheckInterval ?? 30;
-    if (typeof interval !== 'number' || !(interval >= MIN_HEALTH_CHECK_INTERVAL_SECONDS) || interval * 1000 > MAX_TIMER_MS) {
-      throw new ConfigurationError(
-        options.intervalSeconds !== undefined ? 'intervalSeconds' : 'healthCheckInterval',
-        interval,
-        `a number of seconds from ${MIN_HEALTH_CHECK_INTERVAL_SECONDS} to ${Math.floor(MAX_TIMER_MS / 1000)}`,
-      );
-    }
+    requireNumber(
+      options.intervalSeconds !== undefined ? 'intervalSeconds' : 'healthCheckInterval',
+      interval,
+      { min: MIN_HEALTH_CHECK_INTERVAL_SECONDS, max: MAX_TIMER_MS / 1000 },
+      `a number of seconds from ${MIN_HEALTH_CHECK_INTERVAL_SECONDS} to ${Math.floor(MAX_TIMER_MS / 1000)}`,
+    );
     this._intervalMs = interval * 1000;
     this._defaultTimeoutMs = checkTimeout('defaultTimeoutMs', options.defaultTimeoutMs ?? 5000);
     const max = options.maxChecks ?? 1000;
     requirePositiveInt('maxChecks', max);
     this._maxChecks = max;
-    if (options.events !== undefined && (options.events === null || typeof options.events.publish !== 'function')) {
-      throw new ConfigurationError('events', options.events, 'an EventBus');
-    }
+    if (options.events !== undefined) requireMethods('events', options.events, ['publish'], 'an EventBus');
     this._events = options.events;
     this._background = options.background ?? true;
 
@@ -219,23 +216,20 @@ export class HealthCheckManager implements IHealthCheck {
     let run: (signal: AbortSignal) => unknown;
     let close: (() => void) | undefined;
     if (typeof checker === 'function') run = checker;
-    else if (checker !== null && typeof checker === 'object' && typeof checker.check === 'function') {
+    else {
+      requireMethods(`checker of "${name}"`, checker, ['check'], 'a function or an object with check()');
       run = (signal) => checker.check(signal);
       if (typeof checker.close === 'function') close = () => checker.close?.();
-    } else throw new ConfigurationError(`checker of "${name}"`, checker, 'a function or an object with check()');
+    }
     const timeoutMs = checkTimeout(`timeoutMs of "${name}"`, options.timeoutMs ?? this._defaultTimeoutMs);
     const ttl = options.cacheTtlMs;
-    if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl >= 0) || !Number.isFinite(ttl))) {
-      throw new ConfigurationError(`cacheTtlMs of "${name}"`, ttl, 'a non-negative number of milliseconds');
-    }
+    if (ttl !== undefined) requireNumber(`cacheTtlMs of "${name}"`, ttl, { min: 0 }, 'a non-negative number of milliseconds');
     const category = options.category ?? 'component';
     requireOneOf(`category of "${name}"`, category, CATEGORIES, CATEGORIES.join(', '));
     const critical = options.critical ?? true;
     requireBoolean(`critical of "${name}"`, critical);
     const tags = options.tags ?? [];
-    if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(t))) {
-      throw new ConfigurationError(`tags of "${name}"`, tags, 'an array of names made of letters, digits, "_", "." and "-"');
-    }
+    requireArray(`tags of "${name}"`, tags, 'an array of names made of letters, digits, "_", "." and "-"', (t) => typeof t === 'string' && /^[A-Za-z0-9_.-]+$/.test(t));
     const entry: Entry = {
       name,
       run,
@@ -559,6 +553,6 @@ function closeQuietly(e: Entry): void {
 }
 
 function checkTimeout(option: string, ms: unknown): number {
-  if (typeof ms !== 'number' || !(ms > 0) || ms > MAX_TIMER_MS) throw new ConfigurationError(option, ms, `a number of milliseconds from 1 to ${MAX_TIMER_MS}`);
+  requireNumber(option, ms, { above: 0, max: MAX_TIMER_MS }, `a number of milliseconds from 1 to ${MAX_TIMER_MS}`);
   return ms;
 }

@@ -1,3 +1,4 @@
+import { requireBoolean, requireMethods } from '../internal/configCheck.js';
 import { redactDeep, redactSecrets } from '../internal/redact.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigurationError } from '../errors/MonitoringError.js';
@@ -85,13 +86,11 @@ export type HealthHandler = (req: IncomingMessage, res: ServerResponse, next?: (
  * fastify.get('/health*', (request, reply) => { reply.hijack(); health(request.raw, reply.raw); });
  */
 export function createHealthHandler(manager: Pick<HealthCheckManager, 'checkHealth' | 'hasGroup'>, options: HealthHandlerOptions = {}): HealthHandler {
-  if (manager === null || typeof manager !== 'object' || typeof manager.checkHealth !== 'function') {
-    throw new ConfigurationError('manager', manager, 'a HealthCheckManager');
-  }
+  requireMethods('manager', manager, ['checkHealth'], 'a HealthCheckManager');
   const base = (options.basePath ?? '/health').replace(/\/+$/, '');
   if (!base.startsWith('/') || /[?#\s]/.test(base)) throw new ConfigurationError('basePath', options.basePath, 'a path starting with "/"');
   const show = options.showDetails ?? false;
-  if (typeof show !== 'boolean' && typeof show !== 'function') throw new ConfigurationError('showDetails', show, 'a boolean or a function of the request');
+  if (typeof show !== 'function') requireBoolean('showDetails', show, 'a boolean or a function of the request');
   const live = options.livenessGroup ?? 'liveness';
   const ready = options.readinessGroup ?? 'readiness';
   const meta: Omit<HealthResponseBody, 'status' | 'checks'> = {};

@@ -1,3 +1,4 @@
+import { requireMethods, requireNonEmptyString, requireObject } from '../internal/configCheck.js';
 import type { HistogramSummary } from '../collectors/MemoryCollector.js';
 import type { Labels } from '../collectors/MetricStore.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
@@ -23,12 +24,9 @@ export function compileSource(
   kind: 'counter' | 'gauge',
 ): () => number | Promise<number> | undefined {
   if (typeof source === 'function') return source;
-  if (source === null || typeof source !== 'object' || typeof source.metric !== 'string' || source.metric === '') {
-    throw new ConfigurationError(option, source, 'a function or { metric, labels? }');
-  }
-  if (collector === undefined || typeof collector.sumCounter !== 'function') {
-    throw new ConfigurationError('collector', collector, `a MemoryCollector to read "${source.metric}" from`);
-  }
+  requireObject(option, source, 'a function or { metric, labels? }');
+  requireNonEmptyString(`${option}.metric`, source.metric, 'a metric name');
+  requireMethods('collector', collector, ['sumCounter'], `a MemoryCollector to read "${source.metric}" from`);
   const { metric, labels } = source;
   return kind === 'counter' ? () => collector.sumCounter(metric, labels) : () => collector.getGaugeValue(metric, labels);
 }

@@ -1,3 +1,4 @@
+import { requireNumber, requireObject } from '../internal/configCheck.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import type { HealthStatus } from '../events/types.js';
 
@@ -18,11 +19,8 @@ export type Direction = 'higher-is-worse' | 'lower-is-worse';
 /** @internal Validates thresholds at setup; throws a ConfigurationError naming the option. */
 export function checkThresholds(option: string, t: Thresholds | undefined, direction: Direction): Thresholds | undefined {
   if (t === undefined) return undefined;
-  if (t === null || typeof t !== 'object') throw new ConfigurationError(option, t, 'an object { degraded?, unhealthy? }');
-  for (const key of ['degraded', 'unhealthy'] as const) {
-    const v = t[key];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new ConfigurationError(`${option}.${key}`, v, 'a finite number');
-  }
+  requireObject(option, t, 'an object { degraded?, unhealthy? }');
+  for (const key of ['degraded', 'unhealthy'] as const) if (t[key] !== undefined) requireNumber(`${option}.${key}`, t[key]);
   const { degraded, unhealthy } = t;
   if (degraded !== undefined && unhealthy !== undefined) {
     const ordered = direction === 'higher-is-worse' ? degraded <= unhealthy : degraded >= unhealthy;
@@ -31,6 +29,13 @@ export function checkThresholds(option: string, t: Thresholds | undefined, direc
     }
   }
   return Object.freeze({ ...t });
+}
+
+/** @internal `checkThresholds` for a limit the checker cannot do without. */
+export function requireThresholds(option: string, t: Thresholds | undefined, direction: Direction): Thresholds {
+  const checked = checkThresholds(option, t, direction);
+  if (checked === undefined) throw new ConfigurationError(option, t, '{ degraded?, unhealthy? }');
+  return checked;
 }
 
 /** @internal The status a measurement earns against its thresholds. */

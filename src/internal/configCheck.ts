@@ -126,11 +126,14 @@ export function requirePath(option: string, value: unknown, expected = 'a path s
   if (typeof value !== 'string' || !value.startsWith('/')) throw new ConfigurationError(option, value, expected);
 }
 
-/** The parsed URL; throws unless `value` is an absolute http: or https: URL. Passwords in it are redacted in the message. */
+/**
+ * A parsed copy of `value` (a string or a URL); throws unless it is an absolute http: or https: URL.
+ * A password in it is redacted in the message.
+ */
 export function requireHttpUrl(option: string, value: unknown, expected = 'an http(s) URL'): URL {
   let url: URL | undefined;
   try {
-    url = typeof value === 'string' ? new URL(value) : undefined;
+    url = typeof value === 'string' || value instanceof URL ? new URL(value) : undefined;
   } catch {
     url = undefined;
   }
@@ -149,13 +152,13 @@ export function requireRegExp(option: string, source: unknown, flags?: string, e
 }
 
 /** Throws unless `value` is an object (arrays included; null is not). */
-export function requireObject(option: string, value: unknown, expected = 'an options object'): asserts value is Record<string, unknown> {
+export function requireObject(option: string, value: unknown, expected = 'an options object'): asserts value is object {
   if (typeof value !== 'object' || value === null) throw new ConfigurationError(option, value, expected);
 }
 
-/** Throws unless `value` is an object (or function) with a method of each name in `methods`. */
-export function requireMethods(option: string, value: unknown, methods: readonly string[], expected = `an object with ${methods.map((m) => `${m}()`).join(' and ')}`): void {
-  const ok = (typeof value === 'object' || typeof value === 'function') && value !== null && methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
+/** Throws unless `value` is an object with a method of each name in `methods` (a duck-typed client, pool or collector). */
+export function requireMethods(option: string, value: unknown, methods: readonly string[], expected = `an object with ${methods.map((m) => `${m}()`).join(' and ')}`): asserts value is object {
+  const ok = typeof value === 'object' && value !== null && methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
   if (!ok) throw new ConfigurationError(option, value, expected);
 }
 

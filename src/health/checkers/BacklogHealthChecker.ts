@@ -1,6 +1,7 @@
+import { requireObject } from '../../internal/configCheck.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import { compileSource, type CollectorReader, type ValueSource } from '../sources.js';
-import { checkThresholds, explain, grade, type Thresholds } from '../thresholds.js';
+import { requireThresholds, explain, grade, type Thresholds } from '../thresholds.js';
 import type { HealthCheckResult, HealthChecker } from '../types.js';
 
 export interface BacklogHealthCheckerOptions {
@@ -26,10 +27,9 @@ export class BacklogHealthChecker implements HealthChecker {
   private readonly _t: Thresholds | undefined;
 
   constructor(options: BacklogHealthCheckerOptions) {
-    if (options === null || typeof options !== 'object') throw new ConfigurationError('options', options, '{ depth, thresholds }');
+    requireObject('options', options, '{ depth, thresholds }');
     this._depth = compileSource('depth', options.depth, options.collector, 'gauge');
-    this._t = checkThresholds('thresholds', options.thresholds, 'higher-is-worse');
-    if (this._t === undefined) throw new ConfigurationError('thresholds', options.thresholds, '{ degraded?, unhealthy? }');
+    this._t = requireThresholds('thresholds', options.thresholds, 'higher-is-worse');
   }
 
   async check(): Promise<HealthCheckResult> {

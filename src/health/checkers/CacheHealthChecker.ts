@@ -1,4 +1,4 @@
-import { positiveIntOr, requireBoolean, requireFunction } from '../../internal/configCheck.js';
+import { positiveIntOr, requireBoolean, requireFunction, requireMethods, requireNonEmptyString, requireObject } from '../../internal/configCheck.js';
 import type { MemoryCollector } from '../../collectors/MemoryCollector.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { HealthStatus } from '../../events/types.js';
@@ -89,19 +89,18 @@ export class CacheHealthChecker implements HealthChecker {
   private _errors = 0;
 
   constructor(cache: CacheLike, options: CacheHealthCheckerOptions = {}) {
-    if (cache === null || typeof cache !== 'object' || typeof cache.get !== 'function' || typeof cache.set !== 'function') {
-      throw new ConfigurationError('cache', cache, 'an object with get() and set()');
-    }
+    requireMethods('cache', cache, ['get', 'set']);
     this._cache = cache;
     this._key = options.key ?? `health:probe:${process.pid}`;
-    if (typeof this._key !== 'string' || this._key === '') throw new ConfigurationError('key', options.key, 'a non-empty string');
+    requireNonEmptyString('key', this._key);
     this._latency = checkThresholds('latencyMs', options.latencyMs ?? { degraded: 100 }, 'higher-is-worse');
     this._hitRatio = checkThresholds('hitRatio', options.hitRatio ?? { degraded: 0.5 }, 'lower-is-worse');
     this._minSamples = positiveIntOr('minSamples', options.minSamples, 100);
     if (options.stats !== undefined) requireFunction('stats', options.stats);
     const recorded = options.recorded;
-    if (recorded !== undefined && (recorded === null || typeof recorded.collector?.getCounterValue !== 'function')) {
-      throw new ConfigurationError('recorded', recorded, '{ collector: MemoryCollector, cache?: string }');
+    if (recorded !== undefined) {
+      requireObject('recorded', recorded, '{ collector: MemoryCollector, cache?: string }');
+      requireMethods('recorded.collector', recorded.collector, ['getCounterValue'], 'a MemoryCollector');
     }
     if (options.serverStats !== undefined) requireBoolean('serverStats', options.serverStats);
     if (options.serverStats === true && typeof cache.info !== 'function') throw new ConfigurationError('serverStats', true, 'a cache with info() (a Redis client)');

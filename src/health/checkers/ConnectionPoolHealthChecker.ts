@@ -1,4 +1,4 @@
-import { requireFunction } from '../../internal/configCheck.js';
+import { requireFunction, requireMethods, requireNonBlankString } from '../../internal/configCheck.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { HealthStatus } from '../../events/types.js';
 import { worse } from '../result.js';
@@ -58,12 +58,10 @@ export class ConnectionPoolHealthChecker implements HealthChecker {
   private readonly _stats: () => PoolStats | undefined;
 
   constructor(pool: PoolLike, options: ConnectionPoolHealthCheckerOptions = {}) {
-    if (pool === null || typeof pool !== 'object' || typeof pool.query !== 'function') {
-      throw new ConfigurationError('pool', pool, 'an object with query()');
-    }
+    requireMethods('pool', pool, ['query']);
     this._pool = pool;
     this._query = options.query ?? 'SELECT 1';
-    if (typeof this._query !== 'string' || this._query.trim() === '') throw new ConfigurationError('query', options.query, 'a SQL string');
+    requireNonBlankString('query', this._query, 'a SQL string');
     this._utilisation = checkThresholds('utilisation', options.utilisation ?? { degraded: 0.9 }, 'higher-is-worse');
     this._waiting = checkThresholds('waiting', options.waiting ?? { degraded: 1 }, 'higher-is-worse');
     if (options.stats !== undefined) requireFunction('stats', options.stats);

@@ -1,3 +1,4 @@
+import { requireNonEmptyString } from '../../internal/configCheck.js';
 import { statfs } from 'node:fs/promises';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { HealthStatus } from '../../events/types.js';
@@ -28,7 +29,7 @@ export class DiskSpaceHealthChecker implements HealthChecker {
 
   constructor(options: DiskSpaceHealthCheckerOptions = {}) {
     this._path = options.path ?? '/';
-    if (typeof this._path !== 'string' || this._path === '') throw new ConfigurationError('path', options.path, 'a file system path');
+    requireNonEmptyString('path', this._path, 'a file system path');
     this._ratio = checkThresholds('freeRatio', options.freeRatio ?? { degraded: 0.1, unhealthy: 0.05 }, 'lower-is-worse');
     this._bytes = checkThresholds('freeBytes', options.freeBytes, 'lower-is-worse');
   }

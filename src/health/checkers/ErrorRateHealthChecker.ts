@@ -1,4 +1,4 @@
-import { positiveIntOr } from '../../internal/configCheck.js';
+import { positiveIntOr, requireObject } from '../../internal/configCheck.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import { compileSource, type CollectorReader, type ValueSource } from '../sources.js';
 import { checkThresholds, explain, grade, round, type Thresholds } from '../thresholds.js';
@@ -39,7 +39,7 @@ export class ErrorRateHealthChecker implements HealthChecker {
   private _prevTotal: number | undefined;
 
   constructor(options: ErrorRateHealthCheckerOptions) {
-    if (options === null || typeof options !== 'object') throw new ConfigurationError('options', options, '{ errors, total }');
+    requireObject('options', options, '{ errors, total }');
     this._errors = compileSource('errors', options.errors, options.collector, 'counter');
     this._total = compileSource('total', options.total, options.collector, 'counter');
     this._rate = checkThresholds('rate', options.rate ?? { degraded: 0.01, unhealthy: 0.05 }, 'higher-is-worse');

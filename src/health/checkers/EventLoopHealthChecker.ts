@@ -1,4 +1,4 @@
-import { requirePositiveInt } from '../../internal/configCheck.js';
+import { requireNumber, requirePositiveInt } from '../../internal/configCheck.js';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import { checkThresholds, explain, grade, round, type Thresholds } from '../thresholds.js';
@@ -28,9 +28,7 @@ export class EventLoopHealthChecker implements HealthChecker {
 
   constructor(options: EventLoopHealthCheckerOptions = {}) {
     this._percentile = options.percentile ?? 99;
-    if (typeof this._percentile !== 'number' || !(this._percentile > 0 && this._percentile <= 100)) {
-      throw new ConfigurationError('percentile', options.percentile, 'a number in (0, 100]');
-    }
+    requireNumber('percentile', this._percentile, { above: 0, max: 100 }, 'a number in (0, 100]');
     this._delay = checkThresholds('delayMs', options.delayMs ?? { degraded: 100, unhealthy: 1000 }, 'higher-is-worse');
     const resolution = options.resolutionMs ?? 10;
     requirePositiveInt('resolutionMs', resolution);

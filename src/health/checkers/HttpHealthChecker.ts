@@ -1,4 +1,4 @@
-import { requireFunction } from '../../internal/configCheck.js';
+import { requireFunction, requireHttpUrl, requireOneOf } from '../../internal/configCheck.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { HealthStatus } from '../../events/types.js';
 import { worse } from '../result.js';
@@ -32,13 +32,7 @@ export class HttpHealthChecker implements HealthChecker {
   private readonly _latency: Thresholds | undefined;
 
   constructor(url: string | URL, options: HttpHealthCheckerOptions = {}) {
-    let parsed: URL;
-    try {
-      parsed = new URL(String(url));
-    } catch {
-      throw new ConfigurationError('url', url, 'an absolute http(s) URL');
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigurationError('url', url, 'an absolute http(s) URL');
+    const parsed = requireHttpUrl('url', url, 'an absolute http(s) URL');
     // Credentials in the URL go in an Authorization header (fetch refuses URLs that carry them),
     // and the URL shown in reasons and details is the one without them.
     let auth: string | undefined;
@@ -49,7 +43,7 @@ export class HttpHealthChecker implements HealthChecker {
     }
     this._url = parsed.href;
     this._method = options.method ?? 'GET';
-    if (this._method !== 'GET' && this._method !== 'HEAD') throw new ConfigurationError('method', options.method, 'GET or HEAD');
+    requireOneOf('method', this._method, ['GET', 'HEAD'], 'GET or HEAD');
     this._headers = {
       accept: 'application/health+json, application/json;q=0.9, */*;q=0.1',
       ...(auth !== undefined ? { authorization: auth } : {}),

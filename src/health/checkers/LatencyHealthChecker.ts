@@ -1,7 +1,8 @@
+import { positiveIntOr, requireMethods, requireNonEmptyString, requireNumber, requireObject } from '../../internal/configCheck.js';
 import type { Labels } from '../../collectors/MetricStore.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { CollectorReader } from '../sources.js';
-import { checkThresholds, explain, grade, round, type Thresholds } from '../thresholds.js';
+import { requireThresholds, explain, grade, round, type Thresholds } from '../thresholds.js';
 import type { HealthCheckResult, HealthChecker } from '../types.js';
 
 export interface LatencyHealthCheckerOptions {
@@ -36,21 +37,16 @@ export class LatencyHealthChecker implements HealthChecker {
   private readonly _minCount: number;
 
   constructor(collector: CollectorReader, options: LatencyHealthCheckerOptions) {
-    if (collector === null || typeof collector !== 'object' || typeof collector.getHistogram !== 'function') {
-      throw new ConfigurationError('collector', collector, 'a MemoryCollector');
-    }
-    if (options === null || typeof options !== 'object' || typeof options.metric !== 'string' || options.metric === '') {
-      throw new ConfigurationError('metric', options?.metric, 'a histogram name');
-    }
+    requireMethods('collector', collector, ['getHistogram'], 'a MemoryCollector');
+    requireObject('options', options, '{ metric, thresholds }');
+    requireNonEmptyString('metric', options.metric, 'a histogram name');
     this._collector = collector;
     this._metric = options.metric;
     this._labels = options.labels;
     this._q = options.quantile ?? 0.99;
-    if (typeof this._q !== 'number' || !(this._q > 0 && this._q <= 1)) throw new ConfigurationError('quantile', options.quantile, 'a number in (0, 1]');
-    this._t = checkThresholds('thresholds', options.thresholds, 'higher-is-worse');
-    if (this._t === undefined) throw new ConfigurationError('thresholds', options.thresholds, '{ degraded?, unhealthy? }');
-    this._minCount = options.minCount ?? 1;
-    if (!Number.isInteger(this._minCount) || this._minCount < 1) throw new ConfigurationError('minCount', options.minCount, 'a positive integer');
+    requireNumber('quantile', this._q, { above: 0, max: 1 }, 'a number in (0, 1]');
+    this._t = requireThresholds('thresholds', options.thresholds, 'higher-is-worse');
+    this._minCount = positiveIntOr('minCount', options.minCount, 1);
   }
 
   check(): HealthCheckResult {

@@ -1,4 +1,4 @@
-import { positiveIntOr } from '../../internal/configCheck.js';
+import { positiveIntOr, requireMethods } from '../../internal/configCheck.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { HealthStatus } from '../../events/types.js';
 import { worse } from '../result.js';
@@ -44,8 +44,10 @@ export class RateLimiterHealthChecker implements HealthChecker {
 
   constructor(limiter: RateLimiterLike, options: RateLimiterHealthCheckerOptions = {}) {
     if (typeof limiter === 'function') this._read = limiter;
-    else if (limiter !== null && typeof limiter === 'object' && typeof limiter.getStats === 'function') this._read = () => limiter.getStats();
-    else throw new ConfigurationError('limiter', limiter, 'an object with getStats() or a function returning stats');
+    else {
+      requireMethods('limiter', limiter, ['getStats'], 'an object with getStats() or a function returning stats');
+      this._read = () => limiter.getStats();
+    }
     this._rejection = checkThresholds('rejectionRate', options.rejectionRate ?? { degraded: 0.1, unhealthy: 0.5 }, 'higher-is-worse');
     this._remaining = checkThresholds('remainingRatio', options.remainingRatio ?? { degraded: 0.1 }, 'lower-is-worse');
     this._minSamples = positiveIntOr('minSamples', options.minSamples, 20);

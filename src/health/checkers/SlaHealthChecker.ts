@@ -1,8 +1,8 @@
-import { positiveIntOr } from '../../internal/configCheck.js';
+import { positiveIntOr, requireFiniteAbove, requireMethods, requireNonEmptyString, requireObject } from '../../internal/configCheck.js';
 import type { Labels } from '../../collectors/MetricStore.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { CollectorReader } from '../sources.js';
-import { checkThresholds, explain, grade, round, scaled, type Thresholds } from '../thresholds.js';
+import { requireThresholds, explain, grade, round, scaled, type Thresholds } from '../thresholds.js';
 import type { HealthCheckResult, HealthChecker } from '../types.js';
 
 export interface SlaHealthCheckerOptions {
@@ -39,21 +39,15 @@ export class SlaHealthChecker implements HealthChecker {
   private _prevCount = 0;
 
   constructor(collector: CollectorReader, options: SlaHealthCheckerOptions) {
-    if (collector === null || typeof collector !== 'object' || typeof collector.getHistogram !== 'function') {
-      throw new ConfigurationError('collector', collector, 'a MemoryCollector');
-    }
-    if (options === null || typeof options !== 'object' || typeof options.metric !== 'string' || options.metric === '') {
-      throw new ConfigurationError('metric', options?.metric, 'a histogram name');
-    }
-    if (typeof options.target !== 'number' || !(options.target > 0) || !Number.isFinite(options.target)) {
-      throw new ConfigurationError('target', options.target, 'a positive duration');
-    }
+    requireMethods('collector', collector, ['getHistogram'], 'a MemoryCollector');
+    requireObject('options', options, '{ metric, target, compliance }');
+    requireNonEmptyString('metric', options.metric, 'a histogram name');
+    requireFiniteAbove('target', options.target, 0, 'a positive duration');
     this._collector = collector;
     this._metric = options.metric;
     this._labels = options.labels;
     this._target = options.target;
-    this._t = checkThresholds('compliance', options.compliance, 'lower-is-worse');
-    if (this._t === undefined) throw new ConfigurationError('compliance', options.compliance, '{ degraded?, unhealthy? }');
+    this._t = requireThresholds('compliance', options.compliance, 'lower-is-worse');
     this._minSamples = positiveIntOr('minSamples', options.minSamples, 20);
   }
 

@@ -1,7 +1,7 @@
-import { requireFunction } from '../../internal/configCheck.js';
+import { requireFunction, requireObject } from '../../internal/configCheck.js';
 import { ConfigurationError } from '../../errors/MonitoringError.js';
 import { compileSource, type CollectorReader, type ValueSource } from '../sources.js';
-import { checkThresholds, explain, grade, round, type Thresholds } from '../thresholds.js';
+import { requireThresholds, explain, grade, round, type Thresholds } from '../thresholds.js';
 import type { HealthCheckResult, HealthChecker } from '../types.js';
 
 export interface ThroughputHealthCheckerOptions {
@@ -32,10 +32,9 @@ export class ThroughputHealthChecker implements HealthChecker {
   private _prevTime: number;
 
   constructor(options: ThroughputHealthCheckerOptions) {
-    if (options === null || typeof options !== 'object') throw new ConfigurationError('options', options, '{ count, perSecond }');
+    requireObject('options', options, '{ count, perSecond }');
     this._count = compileSource('count', options.count, options.collector, 'counter');
-    this._t = checkThresholds('perSecond', options.perSecond, 'lower-is-worse');
-    if (this._t === undefined) throw new ConfigurationError('perSecond', options.perSecond, '{ degraded?, unhealthy? }');
+    this._t = requireThresholds('perSecond', options.perSecond, 'lower-is-worse');
     if (options.now !== undefined) requireFunction('now', options.now);
     this._now = options.now ?? (() => performance.now());
     this._prevTime = this._now();
