@@ -93,7 +93,7 @@ describe('health option errors', () => {
     expect(() => new LatencyHealthChecker(c, { metric: 'h', quantile: 1, thresholds: { degraded: 1 } })).not.toThrow();
     expect(() => new EventLoopHealthChecker({ percentile: 100 }).close()).not.toThrow();
     expect(() => new HttpHealthChecker(new URL('https://user:pw@127.0.0.1:1/'), { method: 'HEAD' })).not.toThrow();
-    expect(() => new RateLimiterHealthChecker(() => ({ limit: 1, remaining: 1 }))).not.toThrow();
+    expect(() => new RateLimiterHealthChecker(() => ({ allowed: 1, rejected: 0 }))).not.toThrow();
     expect(() => new CacheHealthChecker(new Map(), { recorded: { collector: c } })).not.toThrow();
     expect(() => new ConnectionPoolHealthChecker(pool)).not.toThrow();
     const m = new HealthCheckManager({ intervalSeconds: 1, background: false });
