@@ -17,13 +17,12 @@ import {
   MonitoringMode,
   PHASE_DURATION_METRIC,
   ServiceMetrics,
-  createAlerting,
-  createAlertingHandler,
   createHealthCheckManager,
   createHealthHandler,
   createMonitoring,
   createPrometheusEndpoint,
 } from 'service-infrastructure';
+import { createAlerting, createAlertingHandler } from 'service-infrastructure/alerting';
 import { createDashboard } from 'service-infrastructure/dashboard';
 
 // DIRECT unless MONITORING_MODE says otherwise (settings read it from the environment).

@@ -1,11 +1,25 @@
 // The root import stays light: DIRECT mode loads no OTLP exporter (with protobuf and the OTLP
-// transformer), no Redis client and no host-metrics; a mode that exports over OTLP loads them then.
+// transformer), no Redis client, no host-metrics, no yaml (alerting's, in its own subpath) and no
+// DDSketch package (loaded with the first sketch); each loads when something needs it.
 // Module presence is deterministic, unlike import time (bench/import.js measures that).
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, ensureBuilt } from './helpers/build.js';
 
-const HEAVY = ['@opentelemetry/exporter-', '@opentelemetry/otlp-', 'protobufjs', 'ioredis', '@opentelemetry/host-metrics', 'systeminformation', '@opentelemetry/auto-instrumentations-node'];
+const HEAVY = [
+  '@opentelemetry/exporter-',
+  '@opentelemetry/otlp-',
+  'protobufjs',
+  'ioredis',
+  '@opentelemetry/host-metrics',
+  'systeminformation',
+  '@opentelemetry/auto-instrumentations-node',
+  'yaml',
+  '@datadog/sketches-js',
+];
 
 function loadedPackages(code: string): string[] {
   const script = `${code}
@@ -22,7 +36,7 @@ process.exit(0);`;
 }
 
 describe('import cost', () => {
-  it('import + createMonitoring in DIRECT mode loads no exporter, Redis client or host-metrics', () => {
+  it('import + createMonitoring in DIRECT mode loads no exporter, Redis client, host-metrics, yaml or DDSketch', () => {
     ensureBuilt();
     const loaded = loadedPackages(`const m = await import('service-infrastructure'); m.createMonitoring({ mode: m.MonitoringMode.DIRECT }, { registerGlobal: false });`);
     expect(loaded).toContain('@opentelemetry/sdk-metrics');
@@ -36,5 +50,29 @@ describe('import cost', () => {
     );
     expect(loaded).toContain('@opentelemetry/exporter-trace-otlp-proto');
     expect(loaded).toContain('@opentelemetry/exporter-metrics-otlp-proto');
+  });
+
+  it('the DDSketch package loads with the first histogram series that keeps a sketch', () => {
+    ensureBuilt();
+    const before = loadedPackages(`const m = await import('service-infrastructure'); const c = new m.MemoryCollector(); c.incrementCounter('orders_total');`);
+    expect(before).not.toContain('@datadog/sketches-js');
+    const after = loadedPackages(`const m = await import('service-infrastructure'); const c = new m.MemoryCollector(); c.recordHistogram('latency_ms', 12); if (!(Math.abs(c.getHistogram('latency_ms').p99 - 12) <= 0.12)) throw new Error('no sketch percentile');`);
+    expect(after).toContain('@datadog/sketches-js');
+  });
+
+  it('service-infrastructure/alerting loads yaml only to read a rule file', () => {
+    ensureBuilt();
+    expect(loadedPackages(`await import('service-infrastructure/alerting');`)).not.toContain('yaml');
+    const dir = mkdtempSync(join(tmpdir(), 'si-rules-'));
+    try {
+      const file = join(dir, 'alerts.yaml');
+      writeFileSync(file, 'rules:\n  - { kind: health, name: Down, severity: page }\n');
+      const loaded = loadedPackages(
+        `const a = await import('service-infrastructure/alerting'); if (a.loadAlertRules(${JSON.stringify(file)})[0].name !== 'Down') throw new Error('not parsed');`,
+      );
+      expect(loaded).toContain('yaml');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
-// Alerting's public surface; the package root re-exports it.
+// `service-infrastructure/alerting`: alert rules over the SDK's metrics and health. Its own subpath, so a
+// plain `import 'service-infrastructure'` loads none of it (nor yaml, which it needs for rule files).
 export { Alerting, ALERTS_METRIC } from './Alerting.js';
 export type { AlertFilter, AlertingDependencies, AlertingOptions, AlertingStats, InhibitRule } from './Alerting.js';
 export type { AlertmanagerOptions } from './AlertmanagerClient.js';

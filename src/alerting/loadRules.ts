@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { ConfigurationError } from '../errors/MonitoringError.js';
+import { lazyRequire } from '../internal/lazyRequire.js';
 import type { AlertRule } from './types.js';
+
+// yaml is ~70 CommonJS modules: loaded when a rule file is read, not when alerting is imported.
+const yaml = lazyRequire<typeof import('yaml')>('yaml');
 
 /** Environment variable naming a YAML or JSON file of alert rules. */
 export const ALERT_RULES_ENV = 'MONITORING_ALERT_RULES';
@@ -23,7 +26,7 @@ export function loadAlertRules(path: string, option = 'rules file'): AlertRule[]
   let doc: unknown;
   try {
     // YAML 1.2 is a superset of JSON, so one parser reads both.
-    doc = parse(text, { prettyErrors: true, uniqueKeys: true });
+    doc = yaml().parse(text, { prettyErrors: true, uniqueKeys: true });
   } catch (err) {
     throw new ConfigurationError(option, path, `valid YAML or JSON (${(err as Error).message.split('\n')[0]})`);
   }

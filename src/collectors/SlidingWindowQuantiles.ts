@@ -1,5 +1,6 @@
-import { DDSketch } from '@datadog/sketches-js';
+import type { DDSketch } from '@datadog/sketches-js';
 import type { Attributes, HrTime } from '@opentelemetry/api';
+import { newDDSketch } from '../internal/ddsketch.js';
 import { SKETCH_RELATIVE_ACCURACY } from './series.js';
 
 /**
@@ -30,7 +31,7 @@ export class SlidingWindowQuantiles {
     readonly maxAgeSeconds: number,
     readonly ageBuckets: number,
   ) {
-    for (let i = 0; i < ageBuckets; i++) this._sketches.push(new DDSketch({ relativeAccuracy: SKETCH_RELATIVE_ACCURACY }));
+    for (let i = 0; i < ageBuckets; i++) this._sketches.push(newDDSketch(SKETCH_RELATIVE_ACCURACY));
     this._counts = new Float64Array(ageBuckets);
     this._sums = new Float64Array(ageBuckets);
     this._slotMs = (maxAgeSeconds * 1000) / ageBuckets;
@@ -56,7 +57,7 @@ export class SlidingWindowQuantiles {
     if (steps > this.ageBuckets) steps = this.ageBuckets;
     for (let i = 0; i < steps; i++) {
       this._head = this._head + 1 === this.ageBuckets ? 0 : this._head + 1;
-      this._sketches[this._head] = new DDSketch({ relativeAccuracy: SKETCH_RELATIVE_ACCURACY });
+      this._sketches[this._head] = newDDSketch(SKETCH_RELATIVE_ACCURACY);
       this._counts[this._head] = 0;
       this._sums[this._head] = 0;
     }
@@ -86,7 +87,7 @@ export class SlidingWindowQuantiles {
   /** Several quantiles from one merge of the live buckets. */
   quantiles(qs: readonly number[]): number[] {
     this._age();
-    const merged = new DDSketch({ relativeAccuracy: SKETCH_RELATIVE_ACCURACY });
+    const merged = newDDSketch(SKETCH_RELATIVE_ACCURACY);
     let n = 0;
     for (let i = 0; i < this.ageBuckets; i++) {
       if (this._counts[i]! === 0) continue;

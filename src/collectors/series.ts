@@ -1,5 +1,5 @@
-import { DDSketch } from '@datadog/sketches-js';
 import type { Attributes, HrTime } from '@opentelemetry/api';
+import { newDDSketch } from '../internal/ddsketch.js';
 
 /** Relative accuracy of the DDSketch behind histogram percentiles: p-quantiles are within 1%. */
 export const SKETCH_RELATIVE_ACCURACY = 0.01;
@@ -74,7 +74,7 @@ export class HistogramSeries {
     readonly sampleEvery = 1,
   ) {
     this.counts = new Float64Array(boundaries.length + 1);
-    this.sketch = withSketch ? new DDSketch({ relativeAccuracy: SKETCH_RELATIVE_ACCURACY }) : null;
+    this.sketch = withSketch ? newDDSketch(SKETCH_RELATIVE_ACCURACY) : null;
     this._countdown = 1;
   }
 

@@ -1,5 +1,6 @@
-import { DDSketch } from '@datadog/sketches-js';
+import type { DDSketch } from '@datadog/sketches-js';
 import { nearestRankQ, SKETCH_RELATIVE_ACCURACY } from '../collectors/series.js';
+import { newDDSketch } from '../internal/ddsketch.js';
 
 /**
  * Relative error of the rollup percentiles: DDSketch with 1% relative accuracy, so a reported
@@ -10,8 +11,9 @@ import { nearestRankQ, SKETCH_RELATIVE_ACCURACY } from '../collectors/series.js'
 export const ROLLUP_RELATIVE_ACCURACY = SKETCH_RELATIVE_ACCURACY;
 
 // One mapping shared by every rollup: bins from different producers, aggregators and windows must
-// use the same value → key function, or they could not be added together.
-const MAPPING = new DDSketch({ relativeAccuracy: ROLLUP_RELATIVE_ACCURACY }).mapping;
+// use the same value → key function, or they could not be added together. Built by the first
+// `addValue`, so importing `service-infrastructure/redis` does not load the sketch package.
+let MAPPING: DDSketch['mapping'] | undefined;
 
 /**
  * Mergeable summary of the values of one series in one window: count, sum, min, max and the
@@ -58,8 +60,9 @@ export function addValue(r: RollupState, value: number): void {
   r.sum += value;
   if (value < r.min) r.min = value;
   if (value > r.max) r.max = value;
-  if (value > MAPPING.minPossible) bump(r.positive, MAPPING.key(value), 1);
-  else if (value < -MAPPING.minPossible) bump(r.negative, MAPPING.key(-value), 1);
+  const m = (MAPPING ??= newDDSketch(ROLLUP_RELATIVE_ACCURACY).mapping);
+  if (value > m.minPossible) bump(r.positive, m.key(value), 1);
+  else if (value < -m.minPossible) bump(r.negative, m.key(-value), 1);
   else r.zero++;
 }
 
@@ -128,7 +131,7 @@ export function rollupQuantile(r: RollupState, q: number): number {
   if (r.count === 0 || !(q >= 0 && q <= 1)) return NaN;
   if (q === 0) return r.min;
   if (q === 1) return r.max;
-  const sketch = new DDSketch({ relativeAccuracy: ROLLUP_RELATIVE_ACCURACY });
+  const sketch = newDDSketch(ROLLUP_RELATIVE_ACCURACY);
   for (const [k, c] of r.positive) sketch.store.add(k, c);
   for (const [k, c] of r.negative) sketch.negativeStore.add(k, c);
   sketch.zeroCount = r.zero;
