@@ -32,7 +32,7 @@ async function setup() {
       }).enable();
       return {
         report: async () => ({
-          requests: monitoring.collector.getSeries(si.HTTP_SERVER_DURATION_METRIC).reduce((n, s) => n + (s.histogram?.count ?? 0), 0),
+          requests: monitoring.collector.getSeries(si.HTTP_SERVER_METRICS?.duration ?? si.HTTP_SERVER_DURATION_METRIC).reduce((n, s) => n + (s.histogram?.count ?? 0), 0),
           spans: monitoring.spanStore.total,
         }),
       };

@@ -15,7 +15,7 @@ import {
   LatencyHealthChecker,
   MemoryHealthChecker,
   MonitoringMode,
-  PHASE_DURATION_METRIC,
+  PERFORMANCE_METRICS,
   ServiceMetrics,
   createHealthCheckManager,
   createHealthHandler,
@@ -38,7 +38,7 @@ health.registerCheck('memory', new MemoryHealthChecker(), { category: 'system', 
 health.registerCheck('event_loop', new EventLoopHealthChecker(), { category: 'system', critical: false });
 health.registerCheck(
   'checkout_latency',
-  new LatencyHealthChecker(collector, { metric: PHASE_DURATION_METRIC, labels: { phase: 'order' }, quantile: 0.95, thresholds: { degraded: 0.5, unhealthy: 2 } }),
+  new LatencyHealthChecker(collector, { metric: PERFORMANCE_METRICS.phaseDuration, labels: { phase: 'order' }, quantile: 0.95, thresholds: { degraded: 0.5, unhealthy: 2 } }),
   { category: 'system', critical: false, tags: ['readiness'] },
 );
 health.start();
@@ -57,7 +57,7 @@ const alerting = createAlerting(monitoring, {
       annotations: { summary: '{{ $value }} failed orders in the last 30 s' },
     },
     {
-      kind: 'threshold', name: 'SlowCheckout', metric: PHASE_DURATION_METRIC, matchers: { phase: 'order' },
+      kind: 'threshold', name: 'SlowCheckout', metric: PERFORMANCE_METRICS.phaseDuration, matchers: { phase: 'order' },
       fn: 'quantile', quantile: 0.95, window: '1m', op: '>', threshold: 0.5, for: '1m', severity: 'warning',
       annotations: { summary: 'p95 of checkout is {{ $value | humanizeDuration }}' },
     },

@@ -1,6 +1,6 @@
 // The public entry point: named exports only.
 export { MonitoringMode } from './config/MonitoringMode.js';
-export { MonitoringSettings, SETTINGS_ENV, TRACES_SAMPLERS } from './config/MonitoringSettings.js';
+export { MonitoringSettings, SETTINGS_ENV } from './config/MonitoringSettings.js';
 export type { MonitoringSettingsOptions, OtlpProtocol } from './config/MonitoringSettings.js';
 
 export {
@@ -52,13 +52,7 @@ export type {
 
 export { IPerformanceCoordinator } from './coordinators/IPerformanceCoordinator.js';
 export type { PerformanceRecord, PerformanceSnapshot, PhaseHandle, TimingStats } from './coordinators/IPerformanceCoordinator.js';
-export {
-  DirectPerformanceCoordinator,
-  METRIC_VALUE_METRIC,
-  OPERATION_DURATION_METRIC,
-  PHASE_DURATION_METRIC,
-  PHASE_ERRORS_METRIC,
-} from './coordinators/DirectPerformanceCoordinator.js';
+export { DirectPerformanceCoordinator, PERFORMANCE_METRICS } from './coordinators/DirectPerformanceCoordinator.js';
 export type { CoordinatorOptions } from './coordinators/DirectPerformanceCoordinator.js';
 export { EventDrivenPerformanceCoordinator } from './coordinators/EventDrivenPerformanceCoordinator.js';
 export type { EventDrivenCoordinatorOptions } from './coordinators/EventDrivenPerformanceCoordinator.js';
@@ -85,7 +79,6 @@ export { SEED_METRIC_NAMES } from './collectors/metricNames.js';
 /** Credential redaction applied wherever a reason leaves the process; add patterns of your own. */
 export { addRedactionPattern, redactSecrets } from './internal/redact.js';
 export type { Labels, MetricKind, MetricOptions } from './collectors/MetricStore.js';
-export { SKETCH_RELATIVE_ACCURACY } from './collectors/series.js';
 
 export { ServiceMetrics, SERVICE_METRICS } from './metrics/ServiceMetrics.js';
 export type { RequestRecord } from './metrics/ServiceMetrics.js';
@@ -102,11 +95,11 @@ export { createMonitoring } from './monitoring/createMonitoring.js';
 export type { CreateMonitoringOptions, Monitoring } from './monitoring/createMonitoring.js';
 
 // Health monitoring (issue 3): manager, checkers, HTTP endpoints.
-export { HEALTH_METRICS, HEALTH_STATUS_VALUE, HealthCheckManager } from './health/HealthCheckManager.js';
+export { HEALTH_METRICS, HealthCheckManager } from './health/HealthCheckManager.js';
 export type { CheckHealthOptions, HealthCheckManagerOptions } from './health/HealthCheckManager.js';
 export { createHealthCheckManager } from './health/createHealthCheckManager.js';
 export type { HealthMonitoringHandle } from './health/createHealthCheckManager.js';
-export { HEALTH_MEDIA_TYPE, IETF_STATUS, createHealthHandler, toHealthResponse } from './health/createHealthHandler.js';
+export { HEALTH_MEDIA_TYPE, createHealthHandler, toHealthResponse } from './health/createHealthHandler.js';
 export type { HealthCheckEntry, HealthHandler, HealthHandlerOptions, HealthResponseBody } from './health/createHealthHandler.js';
 export type {
   CheckOptions,
@@ -183,30 +176,12 @@ export { explicitBucketsView, exponentialHistogramView } from './collectors/view
 export type { InstrumentKind } from './collectors/InstrumentFamily.js';
 
 // Instrumentation (issue 4b): HTTP server RED metrics and spans, runtime and system metrics, register.
-export {
-  HTTP_DURATION_BUCKETS,
-  HTTP_SERVER_ACTIVE_METRIC,
-  HTTP_SERVER_DURATION_METRIC,
-  HttpServerInstrumentation,
-  DEFAULT_IGNORED_PATHS,
-  setHttpRoute,
-} from './instrumentation/HttpServerInstrumentation.js';
+export { HTTP_SERVER_METRICS, HttpServerInstrumentation, setHttpRoute } from './instrumentation/HttpServerInstrumentation.js';
 export type { HttpServerInstrumentationOptions } from './instrumentation/HttpServerInstrumentation.js';
-export {
-  ACTIVE_RESOURCES_METRIC,
-  EVENT_LOOP_DELAY_METRIC,
-  EVENT_LOOP_UTILIZATION_METRIC,
-  GC_DURATION_METRIC,
-  HEAP_AVAILABLE_METRIC,
-  HEAP_LIMIT_METRIC,
-  HEAP_USED_METRIC,
-  RUNTIME_BUCKETS,
-  RuntimeMetrics,
-} from './instrumentation/RuntimeMetrics.js';
+export { RUNTIME_METRICS, RuntimeMetrics } from './instrumentation/RuntimeMetrics.js';
 export type { RuntimeMetricsOptions } from './instrumentation/RuntimeMetrics.js';
-export { FILESYSTEM_USAGE_METRIC, FILESYSTEM_UTILIZATION_METRIC, SystemMetrics } from './instrumentation/SystemMetrics.js';
+export { SYSTEM_METRICS, SystemMetrics } from './instrumentation/SystemMetrics.js';
 export type { SystemMetricsOptions } from './instrumentation/SystemMetrics.js';
-export { INSTRUMENTATIONS_ENV } from './instrumentation/instrumentations.js';
 export type { InstrumentationChoice } from './instrumentation/instrumentations.js';
 export { getRegisteredMonitoring } from './instrumentation/registered.js';
 

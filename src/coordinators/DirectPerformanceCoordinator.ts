@@ -35,6 +35,19 @@ export const OPERATION_DURATION_METRIC = 'performance.operation.duration';
 /** Histogram of `recordMetric` values, label `metric`. */
 export const METRIC_VALUE_METRIC = 'performance.metric.value';
 
+/**
+ * The instruments the coordinators record, by role (the seed's `performance_*` names on /metrics).
+ *
+ * @example
+ * monitoring.collector.getHistogram(PERFORMANCE_METRICS.phaseDuration, { phase: 'charge-card' })?.p95;
+ */
+export const PERFORMANCE_METRICS = Object.freeze({
+  phaseDuration: PHASE_DURATION_METRIC,
+  phaseErrors: PHASE_ERRORS_METRIC,
+  operationDuration: OPERATION_DURATION_METRIC,
+  metricValue: METRIC_VALUE_METRIC,
+} as const);
+
 export class Phase implements PhaseHandle {
   /** True once `end()` or `fail()` ran. */
   ended = false;

@@ -32,6 +32,14 @@ import { reportOnce } from '../internal/report.js';
 export const HTTP_SERVER_DURATION_METRIC = 'http.server.request.duration';
 /** Up-down counter of requests being served right now (OTel semantic conventions). */
 export const HTTP_SERVER_ACTIVE_METRIC = 'http.server.active_requests';
+
+/**
+ * The instruments `HttpServerInstrumentation` records, by role.
+ *
+ * @example
+ * collector.getHistogram(HTTP_SERVER_METRICS.duration, { 'http.request.method': 'GET', 'http.route': '/orders' });
+ */
+export const HTTP_SERVER_METRICS = Object.freeze({ duration: HTTP_SERVER_DURATION_METRIC, active: HTTP_SERVER_ACTIVE_METRIC } as const);
 /** Bucket bounds the semantic conventions advise for `http.server.request.duration`. */
 export const HTTP_DURATION_BUCKETS: readonly number[] = Object.freeze([
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,

@@ -19,6 +19,22 @@ export const HEAP_AVAILABLE_METRIC = 'v8js.memory.heap.space.available_size';
 /** Gauge: live libuv handles and requests keeping the process alive, by `nodejs.resource.type`. */
 export const ACTIVE_RESOURCES_METRIC = 'nodejs.active_resources';
 
+/**
+ * The instruments `RuntimeMetrics` records, by role (OTel semantic-convention names).
+ *
+ * @example
+ * collector.getHistogram(RUNTIME_METRICS.eventLoopDelay)?.p99; // seconds
+ */
+export const RUNTIME_METRICS = Object.freeze({
+  eventLoopDelay: EVENT_LOOP_DELAY_METRIC,
+  eventLoopUtilization: EVENT_LOOP_UTILIZATION_METRIC,
+  gcDuration: GC_DURATION_METRIC,
+  heapUsed: HEAP_USED_METRIC,
+  heapLimit: HEAP_LIMIT_METRIC,
+  heapAvailable: HEAP_AVAILABLE_METRIC,
+  activeResources: ACTIVE_RESOURCES_METRIC,
+} as const);
+
 /** Bucket bounds (seconds) for loop delay and GC pauses: 0.1 ms up to 5 s. */
 export const RUNTIME_BUCKETS: readonly number[] = Object.freeze([
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,

@@ -15,6 +15,15 @@ export const FILESYSTEM_USAGE_METRIC = 'system.filesystem.usage';
 export const FILESYSTEM_UTILIZATION_METRIC = 'system.filesystem.utilization';
 
 /**
+ * The instruments `SystemMetrics` records itself (host-metrics' CPU, memory and network names are
+ * OTel's `system.*` ones).
+ *
+ * @example
+ * collector.getGaugeValue(SYSTEM_METRICS.filesystemUtilization, { 'system.filesystem.mountpoint': '/' });
+ */
+export const SYSTEM_METRICS = Object.freeze({ filesystemUsage: FILESYSTEM_USAGE_METRIC, filesystemUtilization: FILESYSTEM_UTILIZATION_METRIC } as const);
+
+/**
  * Units of the semantic conventions for the host-metrics instruments that `@opentelemetry/host-metrics`
  * 0.39 creates without one (so OTLP carried no unit and Prometheus no `_bytes` / `_ratio`).
  */

@@ -3,8 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   MonitoringMode,
   MonitoringSettings,
-  PHASE_DURATION_METRIC,
-  PHASE_ERRORS_METRIC,
+  PERFORMANCE_METRICS,
   createMonitoring,
   type Monitoring,
 } from '../../src/index.js';
@@ -80,7 +79,7 @@ describe('DirectPerformanceCoordinator', () => {
       expect(span.status.code).toBe(SpanStatusCode.ERROR);
       expect(span.events.some((e) => e.name === 'exception')).toBe(true);
     }
-    expect(m.collector.getCounterValue(PHASE_ERRORS_METRIC, { phase: 'sync-fail' })).toBe(1);
+    expect(m.collector.getCounterValue(PERFORMANCE_METRICS.phaseErrors, { phase: 'sync-fail' })).toBe(1);
     expect(m.coordinator.getSnapshot().phases['async-fail']!.errors).toBe(1);
   });
 
@@ -93,7 +92,7 @@ describe('DirectPerformanceCoordinator', () => {
   it('puts phase durations in a histogram and the snapshot, with percentiles', async () => {
     const m = direct();
     for (let i = 0; i < 5; i++) await m.coordinator.measure('step', () => tick(2));
-    const h = m.collector.getHistogram(PHASE_DURATION_METRIC, { phase: 'step' })!;
+    const h = m.collector.getHistogram(PERFORMANCE_METRICS.phaseDuration, { phase: 'step' })!;
     expect(h.count).toBe(5);
     expect(h.min).toBeGreaterThanOrEqual(0.001);
     const stats = m.coordinator.getSnapshot().phases['step']!;

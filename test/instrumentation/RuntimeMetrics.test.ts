@@ -10,6 +10,7 @@ import {
   GC_DURATION_METRIC,
   HEAP_LIMIT_METRIC,
   HEAP_USED_METRIC,
+  RUNTIME_METRICS,
   RuntimeMetrics,
 } from '../../src/instrumentation/RuntimeMetrics.js';
 import { waitFor as until } from '../helpers/wait.js';
@@ -28,6 +29,15 @@ function setup(sampleIntervalMs = 5) {
 }
 
 describe('RuntimeMetrics', () => {
+  it('lists every instrument it records in RUNTIME_METRICS', async () => {
+    const { monitoring } = setup(5);
+    await until(() => (monitoring.collector.getHistogram(EVENT_LOOP_DELAY_METRIC)?.count ?? 0) >= 2, 'some samples');
+    const recorded = (await monitoring.collector.read()).map((m) => m.name).filter((n) => n.startsWith('nodejs.') || n.startsWith('v8js.'));
+    expect(recorded).toContain(HEAP_USED_METRIC);
+    const listed: readonly string[] = Object.values(RUNTIME_METRICS);
+    expect(recorded.filter((n) => !listed.includes(n))).toEqual([]);
+  });
+
   it('shows a blocked event loop as a large sample in the delay histogram, not just a mean', async () => {
     const { monitoring } = setup(5);
     await until(() => (monitoring.collector.getHistogram(EVENT_LOOP_DELAY_METRIC)?.count ?? 0) >= 5, 'some idle samples');

@@ -36,7 +36,7 @@ beforeAll(() => {
       "import 'service-infrastructure/register';",
       'export const all = [root, monitoring, redis, dashboard, alerting];',
       "const m: root.Monitoring = root.createMonitoring({ serviceName: 'consumer' });",
-      'export const histogram = m.collector.getHistogram(root.PHASE_DURATION_METRIC);',
+      'export const histogram = m.collector.getHistogram(root.PERFORMANCE_METRICS.phaseDuration);',
       '',
     ].join('\n'),
   );
