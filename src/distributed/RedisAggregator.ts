@@ -6,7 +6,7 @@ import { ConfigurationError, UnavailableError } from '../errors/MonitoringError.
 import { reportOnce } from '../internal/report.js';
 import { COMMIT_SCRIPT } from './commitScript.js';
 import { closeRedis, openRedis, type OpenedRedis, type RedisTarget } from './connection.js';
-import { positiveIntOr, shortStringOr } from '../internal/configCheck.js';
+import { positiveIntOr, requireIntRange, shortStringOr } from '../internal/configCheck.js';
 import { indexKey, rollupKey, seenKey, traceKey } from './keys.js';
 import { DEFAULT_WINDOWS, RollupBatch, validateWindows, type RollupWindow } from './RollupBatch.js';
 import { decodeEntry, DEFAULT_MAX_ENTRY_BYTES, type WireEvent } from './wire.js';
@@ -159,8 +159,8 @@ export class RedisAggregator {
     this.consumer = shortStringOr('consumer', options.consumer, `${hostname()}-${process.pid}`);
     this.prefix = shortStringOr('prefix', options.prefix, 'si');
     this.windows = validateWindows(options.windows ?? DEFAULT_WINDOWS);
-    this._batchSize = positiveIntOr('batchSize', options.batchSize, 1000);
-    if (this._batchSize > 5000) throw new ConfigurationError('batchSize', options.batchSize, 'an integer from 1 to 5000');
+    this._batchSize = options.batchSize ?? 1000;
+    requireIntRange('batchSize', this._batchSize, 1, 5000);
     this._blockMs = positiveIntOr('blockMs', options.blockMs, 1000);
     this._claimIdleMs = positiveIntOr('claimIdleMs', options.claimIdleMs, 30_000);
     this._claimIntervalMs = positiveIntOr('claimIntervalMs', options.claimIntervalMs, 5000);

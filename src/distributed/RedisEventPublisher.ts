@@ -7,7 +7,7 @@ import type { EventPattern, MonitoringEvent } from '../events/types.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 import { closeRedis, openRedis, type OpenedRedis, type RedisTarget } from './connection.js';
-import { positiveIntOr, shortStringOr } from '../internal/configCheck.js';
+import { positiveIntOr, requireArray, requireMethods, requireNumber, requireObject, shortStringOr } from '../internal/configCheck.js';
 import { encodeEvent, WIRE_VERSION } from './wire.js';
 
 /** Options of `RedisEventPublisher`. */
@@ -157,9 +157,9 @@ export class RedisEventPublisher {
   };
 
   constructor(options: RedisEventPublisherOptions) {
-    if (typeof options !== 'object' || options === null) throw new ConfigurationError('options', options, 'an options object');
+    requireObject('options', options);
     const bus = options.bus;
-    if (bus === undefined || typeof bus.subscribe !== 'function') throw new ConfigurationError('bus', bus, 'an EventBus');
+    requireMethods('bus', bus, ['subscribe'], 'an EventBus');
     this._bus = bus;
     this.serviceName = shortStringOr('serviceName', options.serviceName);
     this.instanceId = shortStringOr('instanceId', options.instanceId, `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`);
@@ -168,13 +168,13 @@ export class RedisEventPublisher {
     this._capacity = positiveIntOr('bufferSize', options.bufferSize, 10_000);
     this._batchSize = positiveIntOr('batchSize', options.batchSize, 500);
     const interval = options.flushIntervalMs ?? 20;
-    if (!Number.isFinite(interval) || interval < 0) throw new ConfigurationError('flushIntervalMs', options.flushIntervalMs, 'a number >= 0');
+    requireNumber('flushIntervalMs', interval, { min: 0 }, 'a number >= 0');
     this._flushIntervalMs = interval;
     this._retryInitialMs = positiveIntOr('retryInitialDelayMs', options.retryInitialDelayMs, 100);
     this._retryMaxMs = positiveIntOr('retryMaxDelayMs', options.retryMaxDelayMs, 5000);
     const commandTimeoutMs = positiveIntOr('commandTimeoutMs', options.commandTimeoutMs, 5000);
     const patterns = options.patterns ?? ['*'];
-    if (!Array.isArray(patterns) || patterns.length === 0) throw new ConfigurationError('patterns', patterns, 'a non-empty array of event patterns');
+    requireArray('patterns', patterns, 'a non-empty array of event patterns', undefined, 1);
     this._ring = new Array<MonitoringEvent | undefined>(this._capacity);
 
     this._conn = openRedis(options.redis, { commandTimeoutMs, retryMaxDelayMs: this._retryMaxMs, name: `si-publisher-${this.instanceId}` });

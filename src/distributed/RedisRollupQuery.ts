@@ -1,7 +1,6 @@
-import { requireNonEmptyString, requireOneOf } from '../internal/configCheck.js';
+import { positiveIntOr, requireMatch, requireNonEmptyString, requireObject, requireOneOf, shortStringOr } from '../internal/configCheck.js';
 import { ConfigurationError, UnavailableError } from '../errors/MonitoringError.js';
 import { closeRedis, openRedis, type OpenedRedis, type RedisTarget } from './connection.js';
-import { positiveIntOr, shortStringOr } from '../internal/configCheck.js';
 import { indexKey, rollupKey, traceKey } from './keys.js';
 import { createRollup, mergeRollup, rollupFromHash, summarizeRollup, type RollupState, type RollupSummary } from './Rollup.js';
 import { DEFAULT_WINDOWS, parseSeriesMember, validateWindows, windowStart, type RollupWindow } from './RollupBatch.js';
@@ -110,7 +109,7 @@ export class RedisRollupQuery {
 
   /** The events of one trace from every instance, ordered by timestamp. */
   async trace(traceId: string): Promise<WireEvent[]> {
-    if (typeof traceId !== 'string' || !/^[0-9a-f]{32}$/.test(traceId)) throw new ConfigurationError('traceId', traceId, '32 lowercase hex characters');
+    requireMatch('traceId', traceId, /^[0-9a-f]{32}$/, '32 lowercase hex characters');
     await this._ready();
     const items = await this._conn.redis.lrange(traceKey(this.prefix, traceId), 0, -1);
     const out: WireEvent[] = [];
@@ -202,9 +201,9 @@ export class RedisRollupQuery {
   }
 
   private _check(f: RollupFilter): RollupFilter {
-    if (typeof f !== 'object' || f === null) throw new ConfigurationError('filter', f, 'a rollup filter object');
+    requireObject('filter', f, 'a rollup filter object');
     requireNonEmptyString('metric', f.metric, 'a metric name');
-    if (!this._windows.has(f.windowSeconds)) throw new ConfigurationError('windowSeconds', f.windowSeconds, `one of ${[...this._windows].join(', ')}`);
+    requireOneOf('windowSeconds', f.windowSeconds, [...this._windows]);
     if (!Number.isFinite(f.from) || !Number.isFinite(f.to) || f.to < f.from) throw new ConfigurationError('from/to', [f.from, f.to], 'finite timestamps with from <= to');
     if (f.scope !== undefined) requireOneOf('scope', f.scope, ['service', 'instance'], '"service" or "instance"');
     return f;

@@ -1,4 +1,4 @@
-import { requirePositiveInt } from '../internal/configCheck.js';
+import { requireArray, requirePositiveInt } from '../internal/configCheck.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { addValue, createRollup, type RollupState } from './Rollup.js';
 import { sampleOf, type WireEvent } from './wire.js';
@@ -20,10 +20,10 @@ export const DEFAULT_WINDOWS: readonly RollupWindow[] = Object.freeze([
 
 /** Validates a window list at setup; throws `ConfigurationError` naming the bad entry. */
 export function validateWindows(windows: readonly RollupWindow[], option = 'windows'): readonly RollupWindow[] {
-  if (!Array.isArray(windows) || windows.length === 0) throw new ConfigurationError(option, windows, 'a non-empty array of { seconds, retentionSeconds }');
+  requireArray(option, windows, 'a non-empty array of { seconds, retentionSeconds }', undefined, 1);
   const seen = new Set<number>();
   windows.forEach((w, i) => {
-    if (!Number.isInteger(w?.seconds) || w.seconds < 1) throw new ConfigurationError(`${option}[${i}].seconds`, w?.seconds, 'a positive integer');
+    requirePositiveInt(`${option}[${i}].seconds`, w?.seconds);
     requirePositiveInt(`${option}[${i}].retentionSeconds`, w.retentionSeconds);
     if (seen.has(w.seconds)) throw new ConfigurationError(`${option}[${i}].seconds`, w.seconds, 'a window size listed once');
     seen.add(w.seconds);

@@ -1,3 +1,4 @@
+import { requireMatch, requireObject } from '../internal/configCheck.js';
 import { raceDeadline } from '../internal/timeout.js';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigurationError } from '../errors/MonitoringError.js';
@@ -41,15 +42,10 @@ export function openRedis(target: RedisTarget | undefined, opts: ConnectOptions)
     connectionName: opts.name,
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 12), opts.retryMaxDelayMs),
   };
-  let redis: Redis;
-  if (typeof resolved === 'string') {
-    if (!/^rediss?:\/\//.test(resolved)) throw new ConfigurationError('redis', resolved, 'a redis:// or rediss:// URL, ioredis options or an ioredis client');
-    redis = new Redis(resolved, tuned);
-  } else if (typeof resolved === 'object' && resolved !== null) {
-    redis = new Redis({ ...resolved, ...tuned });
-  } else {
-    throw new ConfigurationError('redis', resolved, 'a redis:// or rediss:// URL, ioredis options or an ioredis client');
-  }
+  const expected = 'a redis:// or rediss:// URL, ioredis options or an ioredis client';
+  if (typeof resolved === 'string') requireMatch('redis', resolved, /^rediss?:\/\//, expected);
+  else requireObject('redis', resolved, expected);
+  const redis = typeof resolved === 'string' ? new Redis(resolved, tuned) : new Redis({ ...resolved, ...tuned });
   // Without a listener ioredis prints every failed reconnect; report the first one per adapter.
   redis.on('error', (err: Error) => reportOnce(`redis-error:${opts.name}:${err.message}`, `${opts.name}: Redis error: ${err.message}`));
   return { redis, owned: true };

@@ -323,14 +323,27 @@ describe('RedisEventPublisher → RedisAggregator → RedisRollupQuery (real Red
     await expect(unreachable.summary({ metric: 'm', windowSeconds: 60, ...around(now) })).rejects.toThrow(/not reachable/);
   });
 
-  it('rejects bad configuration at construction, naming the option and value', () => {
+  it('rejects bad configuration at construction, naming the option and value', async () => {
     const bus = new EventBus();
     expect(() => new RedisEventPublisher({ bus, serviceName: '' })).toThrow(/serviceName/);
     expect(() => new RedisEventPublisher({ bus, serviceName: 's', bufferSize: 0, redis: server.url })).toThrow(/bufferSize: 0/);
     expect(() => new RedisEventPublisher({ bus, serviceName: 's', redis: 'http://localhost' })).toThrow(ConfigurationError);
     expect(() => new RedisAggregator({ redis: server.url, claimIdleMs: -1 })).toThrow(/claimIdleMs: -1/);
     expect(() => new RedisAggregator({ redis: server.url, windows: [{ seconds: 60, retentionSeconds: 0 }] })).toThrow(/windows\[0\]\.retentionSeconds/);
+    expect(() => new RedisEventPublisher(null as never)).toThrow('Invalid options: null (expected an options object)');
+    expect(() => new RedisEventPublisher({ bus: {} as never, serviceName: 's', redis: server.url })).toThrow('Invalid bus: {} (expected an EventBus)');
+    expect(() => new RedisEventPublisher({ bus, serviceName: 's', redis: server.url, flushIntervalMs: -1 })).toThrow('Invalid flushIntervalMs: -1 (expected a number >= 0)');
+    expect(() => new RedisEventPublisher({ bus, serviceName: 's', redis: server.url, patterns: [] })).toThrow('Invalid patterns: [] (expected a non-empty array of event patterns)');
+    expect(() => new RedisEventPublisher({ bus, serviceName: 's', redis: 'http://app:hunter2@localhost' })).toThrow(
+      'Invalid redis: "http://app:***@localhost" (expected a redis:// or rediss:// URL, ioredis options or an ioredis client)',
+    );
+    expect(() => new RedisEventPublisher({ bus, serviceName: 's', redis: 6379 as never })).toThrow('Invalid redis: 6379');
+    expect(() => new RedisAggregator({ redis: server.url, batchSize: 5001 })).toThrow('Invalid batchSize: 5001 (expected an integer from 1 to 5000)');
+    expect(() => new RedisAggregator({ redis: server.url, batchSize: 0 })).toThrow('Invalid batchSize: 0');
+    expect(() => new RedisAggregator({ redis: server.url, windows: [] })).toThrow('Invalid windows: [] (expected a non-empty array of { seconds, retentionSeconds })');
     const query = track(new RedisRollupQuery({ redis: server.url }));
+    await expect(query.trace('ABC')).rejects.toThrow('Invalid traceId: "ABC" (expected 32 lowercase hex characters)');
+    await expect(query.rollups(null as never)).rejects.toThrow('Invalid filter: null (expected a rollup filter object)');
     return expect(query.rollups({ metric: 'm', windowSeconds: 7, from: 0, to: 1 })).rejects.toThrow(/windowSeconds: 7/);
   });
 
