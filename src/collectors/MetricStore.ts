@@ -1,4 +1,4 @@
-import { requireFiniteAbove, requirePositiveInt } from '../internal/configCheck.js';
+import { finiteIncreasing, requireArray, requireFiniteAbove, requireMatch, requireNumber, requirePositiveInt } from '../internal/configCheck.js';
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import type { MetricData } from '@opentelemetry/sdk-metrics';
 import { hrTime } from '@opentelemetry/core';
@@ -305,9 +305,7 @@ export class MetricStore {
     }
     this.checkNewName(name, kind);
     if (options.buckets !== undefined) validateBuckets(options.buckets);
-    if (options.sampleOneIn !== undefined && (!Number.isInteger(options.sampleOneIn) || options.sampleOneIn < 1)) {
-      throw new ConfigurationError('sampleOneIn', options.sampleOneIn, 'a positive integer');
-    }
+    if (options.sampleOneIn !== undefined) requirePositiveInt('sampleOneIn', options.sampleOneIn);
     if (kind !== 'histogram') return this._makeValue(name, kind, options);
     const fam = this._makeHistogram(name, options);
     if (options.sampleOneIn !== undefined) fam.sampleEvery = options.sampleOneIn;
@@ -317,7 +315,7 @@ export class MetricStore {
 
   /** Throws at setup unless `name` is a valid metric name that no metric or instrument uses yet. */
   checkNewName(name: string, kind: string): void {
-    if (typeof name !== 'string' || !METRIC_NAME.test(name)) throw new ConfigurationError('metric name', name, 'a metric name ([a-zA-Z_:][a-zA-Z0-9_:.]*)');
+    requireMatch('metric name', name, METRIC_NAME, 'a metric name ([a-zA-Z_:][a-zA-Z0-9_:.]*)');
     const taken = this.instruments.get(name) ?? this.families.get(name);
     if (taken !== undefined) throw new ConfigurationError(`metric ${name}`, kind, `${taken.kind}, as first declared`);
     if (this.families.size + this.instruments.size >= MAX_METRICS) throw new ConfigurationError('metric count', this.families.size + this.instruments.size, `at most ${MAX_METRICS} metrics`);
@@ -403,7 +401,7 @@ function inferUnit(name: string): string {
  * @example linearBuckets(10, 10, 5) // [10, 20, 30, 40, 50]
  */
 export function linearBuckets(start: number, width: number, count: number): number[] {
-  if (!Number.isFinite(start)) throw new ConfigurationError('linearBuckets start', start, 'a finite number');
+  requireNumber('linearBuckets start', start);
   requireFiniteAbove('linearBuckets width', width);
   requirePositiveInt('linearBuckets count', count);
   const out: number[] = [];
@@ -426,11 +424,6 @@ export function exponentialBuckets(start: number, factor: number, count: number)
 }
 
 function validateBuckets(buckets: readonly number[]): void {
-  if (!Array.isArray(buckets) || buckets.length === 0) throw new ConfigurationError('buckets', buckets, 'a non-empty array of numbers');
-  for (let i = 0; i < buckets.length; i++) {
-    const b = buckets[i]!;
-    if (typeof b !== 'number' || !Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]!)) {
-      throw new ConfigurationError('buckets', buckets, 'finite numbers in strictly increasing order');
-    }
-  }
+  requireArray('buckets', buckets, 'a non-empty array of numbers', undefined, 1);
+  requireArray('buckets', buckets, 'finite numbers in strictly increasing order', finiteIncreasing);
 }

@@ -1,4 +1,4 @@
-import { requireNonEmptyString, requirePositiveInt } from '../internal/configCheck.js';
+import { requireIntAtLeast, requireMethods, requireMilliseconds, requireNonEmptyString, requirePositiveInt } from '../internal/configCheck.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 import { withTimeout } from '../internal/timeout.js';
@@ -54,14 +54,14 @@ export class RedisHyperLogLog {
 
   constructor(options: RedisHyperLogLogOptions) {
     const { client, key } = options;
-    if (client === null || typeof client !== 'object' || typeof client.pfadd !== 'function') throw new ConfigurationError('client', client, 'a Redis client with pfadd/pfcount/pfmerge');
+    requireMethods('client', client, ['pfadd'], 'a Redis client with pfadd/pfcount/pfmerge');
     requireNonEmptyString('key', key);
     const batchSize = options.batchSize ?? 500;
     const maxBuffer = options.maxBuffer ?? 100_000;
     const interval = options.flushIntervalMs ?? 1000;
     requirePositiveInt('batchSize', batchSize);
-    if (!Number.isInteger(maxBuffer) || maxBuffer < batchSize) throw new ConfigurationError('maxBuffer', maxBuffer, `an integer >= batchSize (${batchSize})`);
-    if (!(interval >= 10) || !Number.isFinite(interval)) throw new ConfigurationError('flushIntervalMs', interval, 'a number of ms >= 10');
+    requireIntAtLeast('maxBuffer', maxBuffer, batchSize, `an integer >= batchSize (${batchSize})`);
+    requireMilliseconds('flushIntervalMs', interval, 10, undefined, 'a number of ms >= 10');
     this._client = client;
     this.key = key;
     this._batchSize = batchSize;

@@ -1,4 +1,4 @@
-import { requireFiniteAbove, requireFunction, requireIntRange } from '../internal/configCheck.js';
+import { requireArray, requireFiniteAbove, requireFunction, requireIntRange, requireNumber } from '../internal/configCheck.js';
 import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import { ConfigurationError } from '../errors/MonitoringError.js';
@@ -232,7 +232,7 @@ export function createReservoir(store: MetricStore, name: string, options: Reser
   const quantiles = checkQuantiles(options.quantiles ?? [0.5, 0.75, 0.95, 0.99]);
   requireIntRange('size', size, 1, 1_000_000);
   requireFiniteAbove('alpha', alpha);
-  if (!(minWeight > 0 && minWeight < 1)) throw new ConfigurationError('minWeight', minWeight, 'a number between 0 and 1 (exclusive)');
+  requireNumber('minWeight', minWeight, { above: 0, below: 1 }, 'a number between 0 and 1 (exclusive)');
   requireFunction('random', random, 'a function returning numbers in [0, 1)');
   const suffixes = quantileSuffixes(name, quantiles, store);
   const family = new InstrumentFamily<ForwardDecayReservoir>(
@@ -343,9 +343,7 @@ export function createHyperLogLog(store: MetricStore, name: string, options: Hyp
 }
 
 function checkQuantiles(qs: readonly number[]): readonly number[] {
-  if (!Array.isArray(qs) || qs.length === 0 || qs.some((q) => typeof q !== 'number' || !(q >= 0 && q <= 1))) {
-    throw new ConfigurationError('quantiles', qs, 'a non-empty array of numbers in [0, 1]');
-  }
+  requireArray('quantiles', qs, 'a non-empty array of numbers in [0, 1]', (q) => typeof q === 'number' && q >= 0 && q <= 1, 1);
   return Object.freeze([...qs]);
 }
 

@@ -1,4 +1,4 @@
-import { requireIntAtLeast, requireNonEmptyString } from '../internal/configCheck.js';
+import { finiteIncreasing, requireArray, requireIntAtLeast, requireNonEmptyString } from '../internal/configCheck.js';
 import { AggregationType, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 
@@ -26,8 +26,6 @@ export function exponentialHistogramView(instrumentName: string, maxSize = 160):
  */
 export function explicitBucketsView(instrumentName: string, boundaries: readonly number[]): ViewOptions {
   requireNonEmptyString('instrumentName', instrumentName, 'an instrument name or wildcard');
-  if (!Array.isArray(boundaries) || boundaries.length === 0 || boundaries.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= boundaries[i - 1]!))) {
-    throw new ConfigurationError('boundaries', boundaries, 'finite numbers in strictly increasing order');
-  }
+  requireArray('boundaries', boundaries, 'finite numbers in strictly increasing order', finiteIncreasing, 1);
   return { instrumentName, aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [...boundaries], recordMinMax: true } } };
 }

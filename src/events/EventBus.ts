@@ -1,4 +1,4 @@
-import { requireFunction, requirePositiveInt } from '../internal/configCheck.js';
+import { requireFunction, requireMatch, requirePositiveInt } from '../internal/configCheck.js';
 import { raceDeadline } from '../internal/timeout.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConfigurationError } from '../errors/MonitoringError.js';
@@ -69,6 +69,8 @@ interface Subscriber {
 }
 
 const NO_SUBSCRIBERS: readonly Subscriber[] = Object.freeze([]);
+/** A subscription pattern: `*`, an exact type (no `*` in it), or a prefix ending in `.*`. */
+const EVENT_PATTERN = /^(?:\*|[^*]+|[\s\S]*\.\*)$/;
 /** Depth of the delivery the current code runs in: 0 outside any subscriber. */
 const delivering = new AsyncLocalStorage<number>();
 const NO_ATTRIBUTES = Object.freeze({});
@@ -128,9 +130,7 @@ export class EventBus {
     options: SubscribeOptions = {},
   ): () => void {
     const p: string = pattern;
-    if (typeof p !== 'string' || p === '' || (p.includes('*') && p !== '*' && !p.endsWith('.*'))) {
-      throw new ConfigurationError('pattern', pattern, 'an event type, a prefix ending in ".*", or "*"');
-    }
+    requireMatch('pattern', p, EVENT_PATTERN, 'an event type, a prefix ending in ".*", or "*"');
     requireFunction('handler', handler);
     const capacity = options.queueSize ?? this._queueSize;
     requirePositiveInt('queueSize', capacity);

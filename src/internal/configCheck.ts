@@ -169,8 +169,13 @@ export function requireMethods(option: string, value: unknown, methods: readonly
  * @example
  * requireArray('ignorePaths', paths, 'an array of paths starting with /', (p) => typeof p === 'string' && p.startsWith('/'));
  */
-export function requireArray(option: string, value: unknown, expected: string, each: (item: unknown) => boolean = () => true, minLength = 0): asserts value is unknown[] {
+export function requireArray(option: string, value: unknown, expected: string, each: (item: unknown, index: number, array: readonly unknown[]) => boolean = () => true, minLength = 0): asserts value is unknown[] {
   if (!Array.isArray(value) || value.length < minLength || !value.every(each)) throw new ConfigurationError(option, value, expected);
+}
+
+/** For `requireArray`: a finite number above the item before it (bucket bounds, boundaries). */
+export function finiteIncreasing(item: unknown, index: number, array: readonly unknown[]): boolean {
+  return typeof item === 'number' && Number.isFinite(item) && (index === 0 || item > (array[index - 1] as number));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { requireFunction } from '../internal/configCheck.js';
+import { requireFunction, requireOneOf } from '../internal/configCheck.js';
 import { ConfigurationError, DependencyCycleError, UnregisteredTokenError } from '../errors/MonitoringError.js';
 import type { Token } from './Token.js';
 
@@ -48,9 +48,7 @@ export class ServiceRegistry {
 
   register<T>(token: Token<T>, provider: Provider<T>, options: RegisterOptions = {}): this {
     const lifetime = options.lifetime ?? 'singleton';
-    if (lifetime !== 'singleton' && lifetime !== 'transient') {
-      throw new ConfigurationError('lifetime', lifetime, 'singleton or transient');
-    }
+    requireOneOf('lifetime', lifetime, ['singleton', 'transient'], 'singleton or transient');
     if (token === null || typeof token !== 'object' || typeof token.id !== 'symbol') {
       throw new ConfigurationError('token', token, 'a token made by createToken');
     }

@@ -1,3 +1,4 @@
+import { requireNumber } from '../internal/configCheck.js';
 import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
 import { SamplingDecision, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 import { ConfigurationError } from '../errors/MonitoringError.js';
@@ -23,9 +24,7 @@ export class RateLimitingSampler implements Sampler {
   ) {
     this._now = now ?? (() => performance.now());
     this.usesPerformanceClock = now === undefined;
-    if (typeof tracesPerSecond !== 'number' || !(tracesPerSecond >= 0) || !Number.isFinite(tracesPerSecond)) {
-      throw new ConfigurationError('tracesPerSecond', tracesPerSecond, 'a non-negative number');
-    }
+    requireNumber('tracesPerSecond', tracesPerSecond, { min: 0 }, 'a non-negative number');
     this._tokens = Math.max(tracesPerSecond, 1) === 1 ? Math.min(tracesPerSecond, 1) : tracesPerSecond;
     this._last = this._now();
   }
