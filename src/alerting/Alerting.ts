@@ -1,3 +1,4 @@
+import { positiveIntOr, requireNonBlankString, requireObject } from '../internal/configCheck.js';
 import { diag, type BatchObservableResult, type Meter, type ObservableResult } from '@opentelemetry/api';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import type { AlertEventPayload } from '../events/types.js';
@@ -137,10 +138,10 @@ export class Alerting {
     private readonly _deps: AlertingDependencies,
     options: AlertingOptions = {},
   ) {
-    if (options === null || typeof options !== 'object') throw new ConfigurationError('alerting', options, 'an options object');
+    requireObject('alerting', options);
     this._intervalMs = parseDuration(options.evaluationInterval ?? '15s', 'alerting.evaluationInterval', false);
-    this._maxAlerts = positiveInt(options.maxAlertsPerRule ?? 1000, 'alerting.maxAlertsPerRule');
-    const maxSeries = positiveInt(options.maxSeriesPerMetric ?? 1000, 'alerting.maxSeriesPerMetric');
+    this._maxAlerts = positiveIntOr('alerting.maxAlertsPerRule', options.maxAlertsPerRule, 1000);
+    const maxSeries = positiveIntOr('alerting.maxSeriesPerMetric', options.maxSeriesPerMetric, 1000);
     const rules = compileRules(options.rules ?? [], 'rules');
     this._rules = rules.map((rule) => ({
       rule,
@@ -394,7 +395,7 @@ export class Alerting {
       comment = typeof by.comment === 'string' ? by.comment : '';
       by = by.by;
     }
-    if (typeof by !== 'string' || by.trim() === '') throw new ConfigurationError('acknowledge.by', by, 'a non-empty string');
+    requireNonBlankString('acknowledge.by', by);
     const a = this._record(fingerprint);
     if (a === undefined || a.state === 'resolved') return false;
     this._acks.set(fingerprint, { by, comment: String(comment), at: new Date().toISOString() });
@@ -505,9 +506,4 @@ export function payload(a: AlertRecord): AlertEventPayload & { state: 'pending' 
     firedAt: a.firedAt === undefined ? undefined : new Date(a.firedAt).toISOString(),
     resolvedAt: a.resolvedAt === undefined ? undefined : new Date(a.resolvedAt).toISOString(),
   };
-}
-
-function positiveInt(v: unknown, option: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigurationError(option, v, 'a positive integer');
-  return v;
 }

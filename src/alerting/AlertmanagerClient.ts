@@ -1,3 +1,4 @@
+import { requireArray, requireHttpUrl } from '../internal/configCheck.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { DeliveryQueue } from './DeliveryQueue.js';
 import { parseDuration, type Duration } from './duration.js';
@@ -46,20 +47,14 @@ export class AlertmanagerClient {
 
   constructor(options: AlertmanagerOptions, intervalMs: number, private readonly _externalUrl: string) {
     const urls = Array.isArray(options.url) ? options.url : [options.url];
-    if (urls.length === 0) throw new ConfigurationError('alertmanager.url', options.url, 'at least one Alertmanager URL');
+    requireArray('alertmanager.url', urls, 'at least one Alertmanager URL', undefined, 1);
     this._resendMs = options.resendDelay !== undefined ? parseDuration(options.resendDelay, 'alertmanager.resendDelay', false) : 60_000;
     this._validForMs = 4 * Math.max(this._resendMs, intervalMs);
     const timeoutMs = options.timeout !== undefined ? parseDuration(options.timeout, 'alertmanager.timeout', false) : 10_000;
     const headers = { 'content-type': 'application/json', ...(options.headers ?? {}) };
     this._queues = urls.map((u, i) => {
-      let endpoint: string;
-      try {
-        const parsed = new URL(u);
-        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
-        endpoint = `${u.replace(/\/$/, '')}/api/v2/alerts`;
-      } catch {
-        throw new ConfigurationError(`alertmanager.url${Array.isArray(options.url) ? `[${i}]` : ''}`, u, 'an http(s) URL of Alertmanager');
-      }
+      requireHttpUrl(`alertmanager.url${Array.isArray(options.url) ? `[${i}]` : ''}`, u, 'an http(s) URL of Alertmanager');
+      const endpoint = `${u.replace(/\/$/, '')}/api/v2/alerts`;
       return new DeliveryQueue<PostableAlert[]>(`alertmanager ${new URL(u).host}`, (batch, signal) => post(endpoint, headers, batch, signal), {
         maxQueue: options.maxQueue ?? 100,
         retries: 2,

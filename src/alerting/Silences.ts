@@ -1,3 +1,4 @@
+import { requireNonBlankString, requireObject } from '../internal/configCheck.js';
 import { randomUUID } from 'node:crypto';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { parseDuration } from './duration.js';
@@ -26,12 +27,12 @@ export class Silences {
   constructor(private readonly _max = 1000) {}
 
   create(input: SilenceInput, now: number): Silence {
-    if (input === null || typeof input !== 'object') throw new ConfigurationError('silence', input, 'an object with matchers, createdBy, comment and endsAt or duration');
+    requireObject('silence', input, 'an object with matchers, createdBy, comment and endsAt or duration');
     const matchers = compileMatchers(input.matchers, 'silence.matchers');
     if (matchers.length === 0) throw new ConfigurationError('silence.matchers', input.matchers, 'at least one matcher');
     if (matchers.every((m) => m.test(''))) throw new ConfigurationError('silence.matchers', input.matchers, 'at least one matcher that does not match the empty string (as Alertmanager requires)');
-    if (typeof input.createdBy !== 'string' || input.createdBy.trim() === '') throw new ConfigurationError('silence.createdBy', input.createdBy, 'a non-empty string');
-    if (typeof input.comment !== 'string' || input.comment.trim() === '') throw new ConfigurationError('silence.comment', input.comment, 'a non-empty string');
+    requireNonBlankString('silence.createdBy', input.createdBy);
+    requireNonBlankString('silence.comment', input.comment);
     const startsAt = input.startsAt === undefined ? now : toTime(input.startsAt, 'silence.startsAt');
     let endsAt: number;
     if (input.endsAt !== undefined) endsAt = toTime(input.endsAt, 'silence.endsAt');

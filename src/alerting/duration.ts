@@ -1,7 +1,8 @@
 import { ConfigurationError } from '../errors/MonitoringError.js';
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
-const DURATION = /^(?:(\d+)(ms|s|m|h|d|w|y))+$/;
+/** @internal A Prometheus duration: `30s`, `5m`, `1h30m`, `250ms`. */
+export const DURATION = /^(?:(\d+)(ms|s|m|h|d|w|y))+$/;
 const PART = /(\d+)(ms|s|m|h|d|w|y)/g;
 
 /** A duration as Prometheus writes it (`30s`, `5m`, `1h30m`) or a number of seconds. */

@@ -1,9 +1,9 @@
-import { ConfigurationError } from '../errors/MonitoringError.js';
+import { requireArray, requireMatch } from '../internal/configCheck.js';
 import { lazyRequire } from '../internal/lazyRequire.js';
 import type { MetricSnapshot } from '../collectors/MetricSnapshot.js';
 import { SEED_METRIC_UNITS, canonicalMetricName } from '../collectors/metricNames.js';
 import { prometheusName, sanitizeName } from '../export/PrometheusSerializer.js';
-import { formatDuration } from './duration.js';
+import { DURATION, formatDuration } from './duration.js';
 import type { CompiledMatcher } from './matchers.js';
 import { aggregatorOf, compileRules, type PlannedRule, type ThresholdPlan } from './rules.js';
 import type { AlertRule, CompiledSelector } from './types.js';
@@ -88,7 +88,7 @@ export function exportPlannedRules(planned: readonly PlannedRule[], options: Pro
   }
   const group: Record<string, unknown> = { name: options.groupName ?? 'service-infrastructure' };
   if (options.interval !== undefined) {
-    if (!/^(\d+(ms|s|m|h|d|w|y))+$/.test(options.interval)) throw new ConfigurationError('interval', options.interval, 'a Prometheus duration such as "15s"');
+    requireMatch('interval', options.interval, DURATION, 'a Prometheus duration such as "15s"');
     group.interval = options.interval;
   }
   group.rules = out;
@@ -107,7 +107,7 @@ interface MetricTable {
 function metricsTable(options: PrometheusRulesExportOptions): MetricTable {
   const known = new Map<string, { unit: string; type: PromType | undefined }>();
   if (options.metrics !== undefined) {
-    if (!Array.isArray(options.metrics)) throw new ConfigurationError('metrics', options.metrics, 'the array collector.read() returns');
+    requireArray('metrics', options.metrics, 'the array collector.read() returns');
     for (const m of options.metrics) {
       // Same mapping as the serializer behind /metrics; exponential histograms are not served there.
       const type: PromType | undefined = m.kind === 'histogram' ? 'histogram' : m.kind === 'sum' ? (m.monotonic ? 'counter' : 'gauge') : m.kind === 'gauge' ? 'gauge' : undefined;

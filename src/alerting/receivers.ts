@@ -1,3 +1,4 @@
+import { requireArray, requireFunction, requireHttpUrl, requireIntAtLeast, requireNonEmptyString, requireObject, requirePositiveInt } from '../internal/configCheck.js';
 import { diag } from '@opentelemetry/api';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import type { EventBus } from '../events/EventBus.js';
@@ -71,10 +72,11 @@ export interface Receiver {
 
 /** @internal */
 export function compileReceivers(configs: readonly ReceiverConfig[], events: EventBus, onDrop: (receiver: string, reason: string) => void): Map<string, Receiver> {
-  if (!Array.isArray(configs)) throw new ConfigurationError('receivers', configs, 'an array of receivers');
+  requireArray('receivers', configs, 'an array of receivers');
   const out = new Map<string, Receiver>();
   configs.forEach((c, i) => {
-    if (c === null || typeof c !== 'object' || typeof c.name !== 'string' || c.name === '') throw new ConfigurationError(`receivers[${i}].name`, c?.name, 'a receiver name');
+    requireObject(`receivers[${i}]`, c, 'a receiver object');
+    requireNonEmptyString(`receivers[${i}].name`, c.name, 'a receiver name');
     const at = `receivers[${c.name}]`;
     if (out.has(c.name)) throw new ConfigurationError(`${at}.name`, c.name, 'a name no other receiver has');
     const options: DeliveryOptions = {
@@ -83,8 +85,8 @@ export function compileReceivers(configs: readonly ReceiverConfig[], events: Eve
       backoffMs: c.backoff !== undefined ? parseDuration(c.backoff, `${at}.backoff`) : 1000,
       timeoutMs: c.timeout !== undefined ? parseDuration(c.timeout, `${at}.timeout`, false) : 10_000,
     };
-    if (!Number.isInteger(options.maxQueue) || options.maxQueue < 1) throw new ConfigurationError(`${at}.maxQueue`, c.maxQueue, 'a positive integer');
-    if (!Number.isInteger(options.retries) || options.retries < 0) throw new ConfigurationError(`${at}.retries`, c.retries, 'an integer of 0 or more');
+    requirePositiveInt(`${at}.maxQueue`, options.maxQueue);
+    requireIntAtLeast(`${at}.retries`, options.retries, 0, 'an integer of 0 or more');
     const channels: DeliveryQueue<Notification>[] = [];
     const queue = (kind: string, send: (n: Notification, signal: AbortSignal) => Promise<void>): void => {
       channels.push(new DeliveryQueue(`${c.name}/${kind}`, send, options, (reason) => onDrop(c.name, reason)));
@@ -120,7 +122,7 @@ export function compileReceivers(configs: readonly ReceiverConfig[], events: Eve
       });
     }
     if (c.fn !== undefined) {
-      if (typeof c.fn !== 'function') throw new ConfigurationError(`${at}.fn`, c.fn, 'a function');
+      requireFunction(`${at}.fn`, c.fn);
       const fn = c.fn;
       queue('fn', async (n) => {
         await fn(n);
@@ -145,15 +147,8 @@ function toEventAlert(a: WebhookAlert): AlertEventPayload {
 }
 
 function checkUrl(url: unknown, option: string): string {
-  if (typeof url !== 'string') throw new ConfigurationError(option, url, 'an http(s) URL');
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigurationError(option, url, 'an http(s) URL');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigurationError(option, url, 'an http(s) URL');
-  return url;
+  requireHttpUrl(option, url);
+  return url as string;
 }
 
 /** @internal POST JSON; any status but 2xx is an error (retried). */

@@ -1,3 +1,4 @@
+import { requireArray, requireObject, requireOneOf } from '../internal/configCheck.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { parseDuration, type Duration } from './duration.js';
 import { compileMatchers, matchesAll, type CompiledMatcher, type MatcherInput } from './matchers.js';
@@ -43,12 +44,12 @@ export interface Route {
 
 /** @internal Validates the tree; `receivers` are the names that exist. */
 export function compileRoute(config: RouteConfig, receivers: ReadonlySet<string>, parent?: Route, path = 'route'): Route {
-  if (config === null || typeof config !== 'object') throw new ConfigurationError(path, config, 'a route object');
+  requireObject(path, config, 'a route object');
   const receiver = config.receiver ?? parent?.receiver;
   if (receiver === undefined) throw new ConfigurationError(`${path}.receiver`, undefined, 'a receiver name (the root route needs one)');
-  if (!receivers.has(receiver)) throw new ConfigurationError(`${path}.receiver`, receiver, `one of the receivers: ${[...receivers].join(', ') || '(none defined)'}`);
+  requireOneOf(`${path}.receiver`, receiver, [...receivers], `one of the receivers: ${[...receivers].join(', ') || '(none defined)'}`);
   const groupBy = config.groupBy ?? parent?.groupBy ?? [];
-  if (!Array.isArray(groupBy) || groupBy.some((l) => typeof l !== 'string')) throw new ConfigurationError(`${path}.groupBy`, groupBy, 'a list of label names, or ["..."]');
+  requireArray(`${path}.groupBy`, groupBy, 'a list of label names, or ["..."]', (l) => typeof l === 'string');
   const route: Route = {
     id: path,
     receiver,

@@ -1,11 +1,12 @@
+import { requireArray, requireFiniteAbove, requireIntAtLeast, requireMatch, requireNonEmptyString, requireNumber, requireObject, requireOneOf } from '../internal/configCheck.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { compileMatchers, formatMatcher, type CompiledMatcher } from './matchers.js';
 import type { AlertRule, CompiledRule, CompiledSelector, MetricSelector, WindowFunction } from './types.js';
 
-const KINDS = new Set(['threshold', 'health', 'absence', 'anomaly']);
-const FUNCTIONS = new Set<WindowFunction>(['rate', 'increase', 'avg_over_time', 'min_over_time', 'max_over_time', 'last', 'quantile']);
-const OPS = new Set(['>', '>=', '<', '<=', '==', '!=']);
+const KINDS = ['threshold', 'health', 'absence', 'anomaly'] as const;
+const FUNCTIONS: readonly WindowFunction[] = ['rate', 'increase', 'avg_over_time', 'min_over_time', 'max_over_time', 'last', 'quantile'];
+const OPS = ['>', '>=', '<', '<=', '==', '!='] as const;
 const NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const DEFAULT_WINDOW_MS = 300_000;
@@ -56,18 +57,18 @@ export type PlannedRule = CompiledRule & { readonly plan: Plan };
  * @internal
  */
 export function compileRules(input: unknown, where = 'rules'): PlannedRule[] {
-  if (!Array.isArray(input)) throw new ConfigurationError(where, input, 'an array of alert rules');
+  requireArray(where, input, 'an array of alert rules');
   const seen = new Set<string>();
   return input.map((raw: unknown, i) => {
-    if (raw === null || typeof raw !== 'object') throw new ConfigurationError(`${where}[${i}]`, raw, 'an alert rule object');
+    requireObject(`${where}[${i}]`, raw, 'an alert rule object');
     const r = raw as Record<string, unknown>;
     const name = r.name;
-    if (typeof name !== 'string' || !NAME.test(name)) throw new ConfigurationError(`${where}[${i}].name`, name, 'an alert name matching [a-zA-Z_][a-zA-Z0-9_]*');
+    requireMatch(`${where}[${i}].name`, name, NAME, 'an alert name matching [a-zA-Z_][a-zA-Z0-9_]*');
     const at = `${where}[${name}]`;
     if (seen.has(name)) throw new ConfigurationError(`${at}.name`, name, 'a name no other rule has');
     seen.add(name);
     const kind = r.kind ?? 'threshold';
-    if (typeof kind !== 'string' || !KINDS.has(kind)) throw new ConfigurationError(`${at}.kind`, kind, 'one of threshold, health, absence, anomaly');
+    requireOneOf(`${at}.kind`, kind, KINDS);
     return Object.freeze(compileOne(r as unknown as AlertRule, kind as AlertRule['kind'], name, at));
   });
 }
@@ -77,7 +78,7 @@ function compileOne(r: AlertRule, kind: AlertRule['kind'], name: string, at: str
   const keepFiringForMs = r.keepFiringFor === undefined ? 0 : parseDuration(r.keepFiringFor, `${at}.keepFiringFor`);
   const labels = stringMap(r.labels, `${at}.labels`, true);
   if (r.severity !== undefined) {
-    if (typeof r.severity !== 'string' || r.severity === '') throw new ConfigurationError(`${at}.severity`, r.severity, 'a non-empty string');
+    requireNonEmptyString(`${at}.severity`, r.severity);
     labels.severity = r.severity;
   }
   const annotations = stringMap(r.annotations, `${at}.annotations`, false);
@@ -86,9 +87,9 @@ function compileOne(r: AlertRule, kind: AlertRule['kind'], name: string, at: str
   if (kind === 'health') {
     const h = r as Extract<AlertRule, { kind: 'health' }>;
     const check = h.check ?? 'system';
-    if (typeof check !== 'string' || check === '') throw new ConfigurationError(`${at}.check`, check, 'a health check name, or "system"');
+    requireNonEmptyString(`${at}.check`, check, 'a health check name, or "system"');
     const status = h.status ?? 'degraded';
-    if (status !== 'degraded' && status !== 'unhealthy') throw new ConfigurationError(`${at}.status`, status, '"degraded" or "unhealthy"');
+    requireOneOf(`${at}.status`, status, ['degraded', 'unhealthy'], '"degraded" or "unhealthy"');
     return {
       ...base,
       expression: `health(${check}) ${status === 'degraded' ? '>= degraded' : '== unhealthy'}`,
@@ -113,17 +114,15 @@ function compileOne(r: AlertRule, kind: AlertRule['kind'], name: string, at: str
 
   const t = r as Extract<AlertRule, { kind: 'threshold' | 'anomaly' }>;
   const fn = t.fn ?? 'last';
-  if (!FUNCTIONS.has(fn)) throw new ConfigurationError(`${at}.fn`, fn, [...FUNCTIONS].join(', '));
+  requireOneOf(`${at}.fn`, fn, FUNCTIONS);
   let quantile = NaN;
   if (fn === 'quantile') {
-    if (typeof t.quantile !== 'number' || !(t.quantile >= 0 && t.quantile <= 1)) throw new ConfigurationError(`${at}.quantile`, t.quantile, 'a number in 0..1 (fn is "quantile")');
+    requireNumber(`${at}.quantile`, t.quantile, { min: 0, max: 1 }, 'a number in 0..1 (fn is "quantile")');
     quantile = t.quantile;
   }
   let by: string[] | undefined;
   if (t.by !== undefined) {
-    if (!Array.isArray(t.by) || t.by.some((l) => typeof l !== 'string' || !LABEL.test(l) || l === 'le')) {
-      throw new ConfigurationError(`${at}.by`, t.by, 'a list of label names (not "le")');
-    }
+    requireArray(`${at}.by`, t.by, 'a list of label names (not "le")', (l) => typeof l === 'string' && LABEL.test(l) && l !== 'le');
     by = [...t.by];
   }
   const inner = fn === 'quantile' ? `histogram_quantile(${quantile}, ${describeSelector(selector)}[${formatDuration(windowMs)}])` : fn === 'last' ? describeSelector(selector) : `${fn}(${describeSelector(selector)}[${formatDuration(windowMs)}])`;
@@ -132,15 +131,15 @@ function compileOne(r: AlertRule, kind: AlertRule['kind'], name: string, at: str
   if (kind === 'anomaly') {
     const a = r as Extract<AlertRule, { kind: 'anomaly' }>;
     const sensitivity = a.sensitivity ?? 4.5;
-    if (typeof sensitivity !== 'number' || !(sensitivity > 0) || !Number.isFinite(sensitivity)) throw new ConfigurationError(`${at}.sensitivity`, sensitivity, 'a z-score above 0 (e.g. 3 or 4)');
+    requireFiniteAbove(`${at}.sensitivity`, sensitivity, 0, 'a z-score above 0 (e.g. 3 or 4)');
     const direction = a.direction ?? 'both';
-    if (direction !== 'up' && direction !== 'down' && direction !== 'both') throw new ConfigurationError(`${at}.direction`, direction, '"up", "down" or "both"');
+    requireOneOf(`${at}.direction`, direction, ['up', 'down', 'both'], '"up", "down" or "both"');
     const minSamples = a.minSamples ?? 30;
-    if (!Number.isInteger(minSamples) || minSamples < 2) throw new ConfigurationError(`${at}.minSamples`, minSamples, 'an integer of at least 2');
+    requireIntAtLeast(`${at}.minSamples`, minSamples, 2);
     const alpha = a.alpha ?? 0.02;
-    if (typeof alpha !== 'number' || !(alpha > 0 && alpha < 1)) throw new ConfigurationError(`${at}.alpha`, alpha, 'a number between 0 and 1 (exclusive)');
+    requireNumber(`${at}.alpha`, alpha, { above: 0, below: 1 }, 'a number between 0 and 1 (exclusive)');
     const seasonality = a.seasonality ?? 'none';
-    if (seasonality !== 'none' && seasonality !== 'hourOfDay' && seasonality !== 'hourOfWeek') throw new ConfigurationError(`${at}.seasonality`, seasonality, '"none", "hourOfDay" or "hourOfWeek"');
+    requireOneOf(`${at}.seasonality`, seasonality, ['none', 'hourOfDay', 'hourOfWeek'], '"none", "hourOfDay" or "hourOfWeek"');
     return {
       ...base,
       expression: `anomaly(${grouped}, z > ${sensitivity}${direction === 'both' ? '' : `, ${direction}`})`,
@@ -151,8 +150,9 @@ function compileOne(r: AlertRule, kind: AlertRule['kind'], name: string, at: str
   }
 
   const th = r as Extract<AlertRule, { kind: 'threshold' }>;
-  if (typeof th.op !== 'string' || !OPS.has(th.op)) throw new ConfigurationError(`${at}.op`, th.op, 'one of >, >=, <, <=, ==, !=');
-  if (typeof th.threshold !== 'number' || Number.isNaN(th.threshold)) throw new ConfigurationError(`${at}.threshold`, th.threshold, 'a number');
+  requireOneOf(`${at}.op`, th.op, OPS);
+  // ±Infinity is a threshold a rule may use on purpose (never / always); NaN would never compare.
+  requireNumber(`${at}.threshold`, th.threshold, { infinite: true }, 'a number');
   let denominator: CompiledSelector | undefined;
   let expression = grouped;
   if (th.denominator !== undefined) {
@@ -179,8 +179,8 @@ export function aggregatorOf(fn: WindowFunction): 'sum' | 'min' | 'max' | 'avg' 
 }
 
 function compileSelector(s: MetricSelector | undefined, at: string): CompiledSelector {
-  if (s === null || typeof s !== 'object') throw new ConfigurationError(at, s, 'an object with metric and matchers');
-  if (typeof s.metric !== 'string' || s.metric === '') throw new ConfigurationError(`${at}.metric`, s.metric, 'a metric name');
+  requireObject(at, s, 'an object with metric and matchers');
+  requireNonEmptyString(`${at}.metric`, s.metric, 'a metric name');
   const matchers: CompiledMatcher[] = compileMatchers(s.matchers, `${at}.matchers`);
   return Object.freeze({ metric: s.metric, matchers });
 }

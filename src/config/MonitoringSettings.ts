@@ -344,7 +344,8 @@ function validate(s: MonitoringSettingsOptions, name: (key: string) => string): 
   requireNumber(name('healthCheckInterval'), s.healthCheckInterval, { min: MIN_HEALTH_CHECK_INTERVAL_SECONDS, max: MAX_INTERVAL_SECONDS }, `a number of seconds from ${MIN_HEALTH_CHECK_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS}`);
   requireNonBlankString(name('serviceName'), s.serviceName);
   requireRecord(name('resourceAttributes'), s.resourceAttributes, (v) => typeof v === 'string', 'a string', 'an object of string values');
-  requireHttpUrl(name('otlpEndpoint'), s.otlpEndpoint);
+  const endpoint: unknown = s.otlpEndpoint;
+  requireHttpUrl(name('otlpEndpoint'), endpoint instanceof URL ? endpoint.href : endpoint);
   requireOneOf(name('otlpProtocol'), s.otlpProtocol, ['http/protobuf', 'http/json'], 'http/protobuf or http/json');
   int('metricExportInterval', 1, 24 * 3600_000);
   requireOneOf(name('tracesSampler'), s.tracesSampler, TRACES_SAMPLERS);

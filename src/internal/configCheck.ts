@@ -127,13 +127,13 @@ export function requirePath(option: string, value: unknown, expected = 'a path s
 }
 
 /**
- * A parsed copy of `value` (a string or a URL); throws unless it is an absolute http: or https: URL.
- * A password in it is redacted in the message.
+ * `value` parsed; throws unless it is a string holding an absolute http: or https: URL (a caller
+ * that also takes URL objects passes `url.href`). A password in it is redacted in the message.
  */
 export function requireHttpUrl(option: string, value: unknown, expected = 'an http(s) URL'): URL {
   let url: URL | undefined;
   try {
-    url = typeof value === 'string' || value instanceof URL ? new URL(value) : undefined;
+    url = typeof value === 'string' ? new URL(value) : undefined;
   } catch {
     url = undefined;
   }

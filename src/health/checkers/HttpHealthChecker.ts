@@ -32,7 +32,7 @@ export class HttpHealthChecker implements HealthChecker {
   private readonly _latency: Thresholds | undefined;
 
   constructor(url: string | URL, options: HttpHealthCheckerOptions = {}) {
-    const parsed = requireHttpUrl('url', url, 'an absolute http(s) URL');
+    const parsed = requireHttpUrl('url', url instanceof URL ? url.href : url, 'an absolute http(s) URL');
     // Credentials in the URL go in an Authorization header (fetch refuses URLs that carry them),
     // and the URL shown in reasons and details is the one without them.
     let auth: string | undefined;
