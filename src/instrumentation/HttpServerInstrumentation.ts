@@ -1,4 +1,4 @@
-import { requireIntAtLeast } from '../internal/configCheck.js';
+import { requireArray, requireIntAtLeast, requireMethods, requireObject } from '../internal/configCheck.js';
 import { randomBytes } from 'node:crypto';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -243,18 +243,15 @@ export class HttpServerInstrumentation {
   private readonly _key = Symbol('si.http.inflight');
 
   constructor(options: HttpServerInstrumentationOptions) {
-    if (options === null || typeof options !== 'object' || options.collector === undefined || typeof options.collector.histogram !== 'function') {
-      throw new ConfigurationError('collector', options?.collector, 'a MemoryCollector');
-    }
+    requireObject('options', options, '{ collector, ... }');
+    requireMethods('collector', options.collector, ['histogram'], 'a MemoryCollector');
     this._collector = options.collector;
     this._tracer = options.tracerProvider?.getTracer('service-infrastructure/http', '0.1.0');
     const shape = options.sampler !== undefined ? samplerShape(options.sampler) : undefined;
     this._parentBased = shape?.parentBased ?? false;
     this._wouldSampleRoot = shape?.wouldSampleRoot;
     const ignore = options.ignorePaths ?? DEFAULT_IGNORED_PATHS;
-    if (!Array.isArray(ignore) || ignore.some((p) => typeof p !== 'string' || !p.startsWith('/'))) {
-      throw new ConfigurationError('ignorePaths', ignore, 'an array of paths starting with /, e.g. ["/metrics", "/health/*"]');
-    }
+    requireArray('ignorePaths', ignore, 'an array of paths starting with /, e.g. ["/metrics", "/health/*"]', (p) => typeof p === 'string' && p.startsWith('/'));
     this._ignoreExact = new Set(ignore.filter((p) => !p.endsWith('/*')));
     this._ignorePrefixes = ignore.filter((p) => p.endsWith('/*')).map((p) => p.slice(0, -1));
     const maxRoutes = options.maxRoutes ?? 1000;

@@ -1,3 +1,4 @@
+import { requireMethods, requireMilliseconds, requireObject } from '../internal/configCheck.js';
 import { PerformanceObserver, constants as perfConstants, performance, type EventLoopUtilization, type PerformanceEntry } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import type { BatchObservableResult, Observable } from '@opentelemetry/api';
@@ -83,13 +84,10 @@ export class RuntimeMetrics {
   private _batch: ((result: BatchObservableResult) => void) | undefined;
 
   constructor(options: RuntimeMetricsOptions) {
-    if (options === null || typeof options !== 'object' || options.collector === undefined) {
-      throw new ConfigurationError('collector', options?.collector, 'a MemoryCollector');
-    }
+    requireObject('options', options, '{ collector, sampleIntervalMs? }');
+    requireMethods('collector', options.collector, ['histogram', 'getMeter'], 'a MemoryCollector');
     const interval = options.sampleIntervalMs ?? 20;
-    if (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 1) {
-      throw new ConfigurationError('sampleIntervalMs', interval, 'a number of milliseconds >= 1');
-    }
+    requireMilliseconds('sampleIntervalMs', interval, 1);
     this._collector = options.collector;
     this._interval = interval;
     this._delay = this._collector

@@ -1,3 +1,4 @@
+import { requireArray, requireMethods, requireObject } from '../internal/configCheck.js';
 import { statfs } from 'node:fs/promises';
 import type { BatchObservableCallback, BatchObservableResult, Meter, MeterOptions, MeterProvider as ApiMeterProvider, MetricOptions, Observable } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -108,16 +109,11 @@ export class SystemMetrics {
   private _observables: Observable[] = [];
 
   constructor(options: SystemMetricsOptions) {
-    if (options === null || typeof options !== 'object' || options.collector === undefined) {
-      throw new ConfigurationError('collector', options?.collector, 'a MemoryCollector');
-    }
-    if (options.meterProvider === undefined || typeof options.meterProvider.getMeter !== 'function') {
-      throw new ConfigurationError('meterProvider', options.meterProvider, 'the MeterProvider the collector reads');
-    }
+    requireObject('options', options, '{ collector, meterProvider, diskPaths? }');
+    requireMethods('collector', options.collector, ['getMeter'], 'a MemoryCollector');
+    requireMethods('meterProvider', options.meterProvider, ['getMeter'], 'the MeterProvider the collector reads');
     const paths = options.diskPaths ?? ['/'];
-    if (!Array.isArray(paths) || paths.length === 0 || paths.some((p) => typeof p !== 'string' || p === '')) {
-      throw new ConfigurationError('diskPaths', paths, 'a non-empty array of paths');
-    }
+    requireArray('diskPaths', paths, 'a non-empty array of paths', (p) => typeof p === 'string' && p !== '', 1);
     this._collector = options.collector;
     this._provider = options.meterProvider;
     this._paths = [...paths];
