@@ -1,5 +1,8 @@
 import { diag } from '@opentelemetry/api';
 import { reportOnce } from '../internal/report.js';
+import { raceDeadline } from '../internal/timeout.js';
+
+const TIMED_OUT: unique symbol = Symbol('timed out');
 
 export interface DeliveryOptions {
   /** Most notifications waiting; more are dropped (and counted). Default 100. */
@@ -89,13 +92,14 @@ export class DeliveryQueue<T> {
   private async _deliver(item: T): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(new Error(`timed out after ${this._options.timeoutMs} ms`)), this._options.timeoutMs);
-      timer.unref();
       try {
-        await Promise.race([
-          this._send(item, controller.signal),
-          new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true })),
-        ]);
+        // Background delivery: nobody awaits it, so the deadline must not hold the process open.
+        const outcome = await raceDeadline(this._send(item, controller.signal), this._options.timeoutMs, TIMED_OUT, { unref: true });
+        if (outcome === TIMED_OUT) {
+          const reason = new Error(`timed out after ${this._options.timeoutMs} ms`);
+          controller.abort(reason); // a send that listens stops its request
+          throw reason;
+        }
         this.stats.sent++;
         return;
       } catch (err) {
@@ -108,8 +112,6 @@ export class DeliveryQueue<T> {
         this.stats.retried++;
         const base = Math.min(30_000, this._options.backoffMs * 2 ** attempt);
         await this._wait(base * (0.8 + Math.random() * 0.4));
-      } finally {
-        clearTimeout(timer);
       }
     }
   }
