@@ -1,4 +1,4 @@
-import { positiveIntOr, requireMatch, requireNonEmptyString, requireObject, requireOneOf, shortStringOr } from '../internal/configCheck.js';
+import { positiveIntOr, requireMatch, requireNonEmptyString, requireNumber, requireObject, requireOneOf, shortStringOr } from '../internal/configCheck.js';
 import { ConfigurationError, UnavailableError } from '../errors/MonitoringError.js';
 import { closeRedis, openRedis, type OpenedRedis, type RedisTarget } from './connection.js';
 import { indexKey, rollupKey, traceKey } from './keys.js';
@@ -204,7 +204,8 @@ export class RedisRollupQuery {
     requireObject('filter', f, 'a rollup filter object');
     requireNonEmptyString('metric', f.metric, 'a metric name');
     requireOneOf('windowSeconds', f.windowSeconds, [...this._windows]);
-    if (!Number.isFinite(f.from) || !Number.isFinite(f.to) || f.to < f.from) throw new ConfigurationError('from/to', [f.from, f.to], 'finite timestamps with from <= to');
+    requireNumber('from', f.from, {}, 'a finite timestamp');
+    requireNumber('to', f.to, { min: f.from }, `a finite timestamp >= from (${f.from})`);
     if (f.scope !== undefined) requireOneOf('scope', f.scope, ['service', 'instance'], '"service" or "instance"');
     return f;
   }

@@ -344,6 +344,8 @@ describe('RedisEventPublisher → RedisAggregator → RedisRollupQuery (real Red
     const query = track(new RedisRollupQuery({ redis: server.url }));
     await expect(query.trace('ABC')).rejects.toThrow('Invalid traceId: "ABC" (expected 32 lowercase hex characters)');
     await expect(query.rollups(null as never)).rejects.toThrow('Invalid filter: null (expected a rollup filter object)');
+    await expect(query.rollups({ metric: 'm', windowSeconds: 60, from: 2000, to: 1000 })).rejects.toThrow('Invalid to: 1000 (expected a finite timestamp >= from (2000))');
+    await expect(query.summary({ metric: 'm', windowSeconds: 60, from: Number.NaN, to: 1000 })).rejects.toThrow('Invalid from: NaN (expected a finite timestamp)');
     return expect(query.rollups({ metric: 'm', windowSeconds: 7, from: 0, to: 1 })).rejects.toThrow(/windowSeconds: 7/);
   });
 
