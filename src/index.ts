@@ -77,7 +77,8 @@ export type {
 export { DEFAULT_BUCKETS, DROPPED_METRIC, MAX_LABEL_VALUE_LENGTH, SECONDS_BUCKETS } from './collectors/MetricStore.js';
 export { SEED_METRIC_NAMES } from './collectors/metricNames.js';
 /** Credential redaction applied wherever a reason leaves the process; add patterns of your own. */
-export { addRedactionPattern, redactSecrets } from './internal/redact.js';
+export { addRedactionPattern } from './internal/addRedactionPattern.js';
+export { redactSecrets } from './internal/redact.js';
 export type { Labels, MetricKind, MetricOptions } from './collectors/MetricStore.js';
 
 export { ServiceMetrics, SERVICE_METRICS } from './metrics/ServiceMetrics.js';

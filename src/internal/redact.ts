@@ -18,19 +18,17 @@ const SECRET_PAIR = /\b((?:[a-z0-9_.-]*?)(?:password|passwd|pwd|secret|token|api
 const AUTH_SCHEME = /\b(Bearer|Basic|Digest)\s+[A-Za-z0-9._~+/=-]{4,}/g;
 
 const extra: RegExp[] = [];
-const MAX_PATTERNS = 100;
+/** @internal Most patterns `addRedactionPattern` takes: each one runs on every redacted text. */
+export const MAX_PATTERNS = 100;
 
 /**
- * Adds a pattern whose matches are replaced by `***` wherever the SDK redacts (process-wide). A
- * pattern with the `g` flag is used as given; without it a global copy is made.
- *
- * @example
- * addRedactionPattern(/\bsk_live_[A-Za-z0-9]{24,}\b/);
+ * @internal Adds a checked pattern (see `addRedactionPattern`, which checks it: this file cannot
+ * throw a ConfigurationError, whose message it redacts); returns false when the list is full.
  */
-export function addRedactionPattern(pattern: RegExp): void {
-  if (!(pattern instanceof RegExp)) throw new TypeError('addRedactionPattern needs a RegExp');
-  if (extra.length >= MAX_PATTERNS) throw new RangeError(`at most ${MAX_PATTERNS} redaction patterns`);
+export function pushRedactionPattern(pattern: RegExp): boolean {
+  if (extra.length >= MAX_PATTERNS) return false;
   extra.push(pattern.global ? pattern : new RegExp(pattern.source, pattern.flags + 'g'));
+  return true;
 }
 
 /** @internal test helper: forget added patterns. */

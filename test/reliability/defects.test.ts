@@ -13,7 +13,8 @@ import { HttpHealthChecker } from '../../src/health/checkers/HttpHealthChecker.j
 import { createHealthHandler } from '../../src/health/createHealthHandler.js';
 import { HealthCheckManager } from '../../src/health/HealthCheckManager.js';
 import { resetReported } from '../../src/internal/report.js';
-import { addRedactionPattern, redactSecrets, resetRedactionPatterns } from '../../src/internal/redact.js';
+import { addRedactionPattern } from '../../src/internal/addRedactionPattern.js';
+import { redactSecrets, resetRedactionPatterns } from '../../src/internal/redact.js';
 import { createMonitoring } from '../../src/monitoring/createMonitoring.js';
 import { summarizeRollup, createRollup, addValue } from '../../src/distributed/Rollup.js';
 
@@ -209,5 +210,13 @@ describe('defect 5: credentials are redacted wherever a reason leaves the proces
     expect(redactSecrets('ECONNREFUSED 127.0.0.1:6379')).toBe('ECONNREFUSED 127.0.0.1:6379');
     addRedactionPattern(/sk_live_[A-Za-z0-9]+/);
     expect(redactSecrets('charge failed with key sk_live_abcDEF123')).toBe('charge failed with key ***');
+  });
+
+  it('refuses a pattern that is not a RegExp, and more than 100, with a ConfigurationError naming the value', () => {
+    expect(() => addRedactionPattern('sk_live_' as never)).toThrow(ConfigurationError);
+    expect(() => addRedactionPattern('sk_live_' as never)).toThrow('Invalid addRedactionPattern pattern: "sk_live_" (expected a RegExp)');
+    for (let i = 0; i < 100; i++) addRedactionPattern(new RegExp(`tok${i}_[a-z]+`));
+    expect(() => addRedactionPattern(/one_too_many/)).toThrow('Invalid addRedactionPattern pattern: "/one_too_many/" (expected at most 100 redaction patterns in all)');
+    expect(redactSecrets('tok99_abc')).toBe('***');
   });
 });
