@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { StandaloneDashboard } from './dashboard/StandaloneDashboard.js';
 import { MonitoringError } from './errors/MonitoringError.js';
+import { numberFromText } from './internal/configCheck.js';
 
 const USAGE = `usage: service-infrastructure dashboard [options]
 
@@ -43,17 +44,20 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const env = process.env;
-  const int = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
+  // A bad number is named as the user wrote it: the flag, or the env var it came from.
+  const flagOrEnv = (flag: 'port' | 'otlp-port', envName: string): number | undefined =>
+    values[flag] !== undefined ? numberFromText(`--${flag}`, values[flag]) : numberFromText(envName, env[envName]);
   const token = values.token ?? env.DASHBOARD_TOKEN;
-  const maxTraces = int(values['max-traces']);
+  const maxTraces = numberFromText('--max-traces', values['max-traces']);
+  const maxMb = numberFromText('--data-max-mb', values['data-max-mb']);
   const dashboard = new StandaloneDashboard({
-    port: int(values.port ?? env.DASHBOARD_PORT) ?? 9465,
-    otlpPort: int(values['otlp-port'] ?? env.DASHBOARD_OTLP_PORT) ?? 4318,
+    port: flagOrEnv('port', 'DASHBOARD_PORT') ?? 9465,
+    otlpPort: flagOrEnv('otlp-port', 'DASHBOARD_OTLP_PORT') ?? 4318,
     host: values.host ?? env.DASHBOARD_HOST ?? '127.0.0.1',
     ...(token !== undefined && token !== '' ? { token } : {}),
     ...(maxTraces !== undefined ? { maxTraces } : {}),
     ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
-    ...(values['data-max-mb'] !== undefined ? { dataMaxBytes: Math.round(Number(values['data-max-mb']) * 1024 * 1024) } : {}),
+    ...(maxMb !== undefined ? { dataMaxBytes: Math.round(maxMb * 1024 * 1024) } : {}),
   });
   const { ui, otlp } = await dashboard.listen();
   process.stdout.write(`dashboard: ${ui}\nOTLP/HTTP receiver: ${otlp} (send with OTEL_EXPORTER_OTLP_ENDPOINT=${otlp})\n`);

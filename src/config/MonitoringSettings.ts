@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors/MonitoringError.js';
-import { requireArray, requireBoolean, requireHttpUrl, requireIntRange, requireNonBlankString, requireNonEmptyString, requireNumber, requireOneOf, requireRecord } from '../internal/configCheck.js';
+import { numberFromText, requireArray, requireBoolean, requireHttpUrl, requireIntRange, requireNonBlankString, requireNonEmptyString, requireNumber, requireOneOf, requireRecord } from '../internal/configCheck.js';
 import { envBoolean } from '../internal/env.js';
 import { MonitoringMode } from './MonitoringMode.js';
 
@@ -141,13 +141,7 @@ type Spec = readonly [key: keyof MonitoringSettingsOptions, env: string, read: E
 const str: EnvReader = (env, name) => env[name];
 const lower: EnvReader = (env, name) => env[name]?.trim().toLowerCase();
 const mode: EnvReader = (env, name) => env[name]?.trim().toLowerCase().replace(/-/g, '_');
-const num: EnvReader = (env, name) => {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const n = Number(raw);
-  if (Number.isNaN(n)) throw new ConfigurationError(name, raw, 'a number');
-  return n;
-};
+const num: EnvReader = (env, name) => numberFromText(name, env[name]);
 const bool: EnvReader = envBoolean;
 /** Comma-separated items, trimmed, empty ones dropped (`/,/data` or `/metrics, /health/*`). */
 const items: EnvReader = (env, name) => {

@@ -54,6 +54,18 @@ export function requireOneOf<T>(option: string, value: unknown, allowed: readonl
   if (!allowed.includes(value as T)) throw new ConfigurationError(option, value, expected);
 }
 
+/**
+ * The number written in an env var or a command-line flag (`raw`), or undefined when it is unset or
+ * blank; throws naming `option` (the variable or flag) and the text as written when it is not a
+ * number. Range checks are the caller's.
+ */
+export function numberFromText(option: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  if (Number.isNaN(n)) throw new ConfigurationError(option, raw, 'a number');
+  return n;
+}
+
 /** `value`, or `fallback` when it is undefined; either must be a positive integer. */
 export function positiveIntOr(option: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;

@@ -110,4 +110,16 @@ describe('service-infrastructure dashboard (standalone)', () => {
       await browser.close();
     }
   });
+
+  it('refuses a bad number, naming the flag or the env var and the text as written', async () => {
+    const flag = start(['dist/cli.js', 'dashboard', '--port', 'ninety']);
+    expect(await flag.exited).toBe(1);
+    expect(flag.out()).toContain('Invalid --port: "ninety" (expected a number)');
+    const fromEnv = start(['dist/cli.js', 'dashboard', '--port', '0'], { DASHBOARD_OTLP_PORT: '43l8' });
+    expect(await fromEnv.exited).toBe(1);
+    expect(fromEnv.out()).toContain('Invalid DASHBOARD_OTLP_PORT: "43l8" (expected a number)');
+    const range = start(['dist/cli.js', 'dashboard', '--port', '70000']);
+    expect(await range.exited).toBe(1);
+    expect(range.out()).toContain('Invalid dashboard.port: 70000 (expected an integer from 0 to 65535)');
+  });
 });
