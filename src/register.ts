@@ -29,7 +29,7 @@ import { diagLogLevelFromString } from '@opentelemetry/core';
 import { registerInstrumentations, type Instrumentation, type InstrumentationBase } from '@opentelemetry/instrumentation';
 import { MonitoringSettings } from './config/MonitoringSettings.js';
 import { HttpServerInstrumentation } from './instrumentation/HttpServerInstrumentation.js';
-import { INSTRUMENTATIONS_ENV, loadInstrumentations, parseInstrumentations } from './instrumentation/instrumentations.js';
+import { loadInstrumentations, parseInstrumentations } from './instrumentation/instrumentations.js';
 import { RuntimeMetrics } from './instrumentation/RuntimeMetrics.js';
 import { SystemMetrics } from './instrumentation/SystemMetrics.js';
 import { getRegisteredMonitoring, setRegisteredMonitoring } from './instrumentation/registered.js';
@@ -54,7 +54,7 @@ async function start(): Promise<void> {
 
   // Configuration first: a bad variable stops the app here, with the variable's name.
   const settings = new MonitoringSettings(); // MONITORING_HTTP_SERVER, _DISK_PATHS, ... included
-  const choice = parseInstrumentations(process.env[INSTRUMENTATIONS_ENV]);
+  const choice = parseInstrumentations(settings.instrumentations);
   const { httpServer, runtimeMetrics: runtime, systemMetrics: system, diskPaths, httpIgnorePaths: ignorePaths, shutdownTimeoutMs: exitTimeoutMs } = settings;
 
   const monitoring = createMonitoring(settings);
@@ -84,7 +84,7 @@ async function start(): Promise<void> {
     const s = new SystemMetrics({ collector: monitoring.collector, meterProvider: monitoring.meterProvider, diskPaths }).start();
     stops.push(() => s.stop());
   }
-  const instrumentations = await loadInstrumentations(choice);
+  const instrumentations = await loadInstrumentations(choice, settings.instrumentations);
   // ESM apps: import-in-the-middle's loader hook wraps the modules the instrumentations name, so
   // they can patch them as they would a CommonJS `require`. It must be registered before the
   // app's modules load, which holds under --import. `include` limits it to those modules: the

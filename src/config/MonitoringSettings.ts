@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../errors/MonitoringError.js';
-import { numberFromText, requireArray, requireBoolean, requireHttpUrl, requireIntRange, requireNonBlankString, requireNonEmptyString, requireNumber, requireOneOf, requireRecord } from '../internal/configCheck.js';
+import { numberFromText, requireArray, requireBoolean, requireHttpUrl, requireIntRange, requireNonBlankString, requireNonEmptyString, requireNumber, requireOneOf, requireRecord, requireString } from '../internal/configCheck.js';
 import { envBoolean } from '../internal/env.js';
+import { INSTRUMENTATIONS_ENV, parseInstrumentations } from './instrumentationChoice.js';
 import { MonitoringMode } from './MonitoringMode.js';
 
 /** The OTLP body encoding. `http/protobuf` is the OTel default. */
@@ -81,6 +82,12 @@ export interface MonitoringSettingsOptions {
    * Env `MONITORING_HTTP_IGNORE_PATHS` (comma-separated). Default: `HttpServerInstrumentation`'s list.
    */
   httpIgnorePaths: readonly string[] | undefined;
+  /**
+   * Under `register`: OTel's library instrumentations to load: `all`, `none`, or short names
+   * (`http,pg,ioredis`). Env `MONITORING_INSTRUMENTATIONS`. Default unset, which is `all` when
+   * `@opentelemetry/auto-instrumentations-node` is installed and none otherwise.
+   */
+  instrumentations: string | undefined;
   /** Under `register`: bound in ms on the final flush at a signal or when the process ends by itself. Env `MONITORING_SHUTDOWN_TIMEOUT_MS`. Default 2000. */
   shutdownTimeoutMs: number;
   /**
@@ -118,6 +125,7 @@ const DEFAULTS: MonitoringSettingsOptions = {
   systemMetrics: true,
   diskPaths: Object.freeze(['/']),
   httpIgnorePaths: undefined,
+  instrumentations: undefined,
   shutdownTimeoutMs: 2000,
   exportBufferSpans: 8192,
   exportBufferMaxAge: 60_000,
@@ -224,6 +232,7 @@ const ENV: readonly Spec[] = [
   ['systemMetrics', 'MONITORING_SYSTEM_METRICS', bool],
   ['diskPaths', 'MONITORING_DISK_PATHS', items],
   ['httpIgnorePaths', 'MONITORING_HTTP_IGNORE_PATHS', items],
+  ['instrumentations', INSTRUMENTATIONS_ENV, str],
   ['shutdownTimeoutMs', 'MONITORING_SHUTDOWN_TIMEOUT_MS', num],
   ['exportBufferSpans', 'MONITORING_EXPORT_BUFFER_SPANS', num],
   ['exportBufferMaxAge', 'MONITORING_EXPORT_BUFFER_MAX_AGE_MS', num],
@@ -271,6 +280,7 @@ export class MonitoringSettings implements Readonly<MonitoringSettingsOptions> {
   readonly systemMetrics!: boolean;
   readonly diskPaths!: readonly string[];
   readonly httpIgnorePaths!: readonly string[] | undefined;
+  readonly instrumentations!: string | undefined;
   readonly shutdownTimeoutMs!: number;
   readonly exportBufferSpans!: number;
   readonly exportBufferMaxAge!: number;
@@ -359,6 +369,10 @@ function validate(s: MonitoringSettingsOptions, name: (key: string) => string): 
   // diskPaths is only read (and so only needs an entry) when systemMetrics is on.
   requireArray(name('diskPaths'), s.diskPaths, 'comma-separated paths, e.g. /,/var/lib/data', (p) => typeof p === 'string' && p !== '', s.systemMetrics ? 1 : 0);
   if (s.httpIgnorePaths !== undefined) requireArray(name('httpIgnorePaths'), s.httpIgnorePaths, 'comma-separated paths starting with /, e.g. /metrics,/health/*', (p) => typeof p === 'string' && p.startsWith('/'));
+  if (s.instrumentations !== undefined) {
+    requireString(name('instrumentations'), s.instrumentations, 'all, none, or instrumentation short names like http,pg,ioredis');
+    parseInstrumentations(s.instrumentations, name('instrumentations'));
+  }
   int('shutdownTimeoutMs', 0, MAX_INTERVAL_SECONDS * 1000);
   int('exportBufferSpans', 0, 1_000_000);
   int('exportBufferMaxAge', 1000, 24 * 3600_000);

@@ -2,31 +2,12 @@ import { context } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { reportOnce } from '../internal/report.js';
+import { INSTRUMENTATIONS_ENV, type InstrumentationChoice } from '../config/instrumentationChoice.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 
 const AUTO_PACKAGE = '@opentelemetry/auto-instrumentations-node';
 
-/** Env var choosing OTel's library instrumentations under `register`: `all` (default), `none`, or a list. */
-export const INSTRUMENTATIONS_ENV = 'MONITORING_INSTRUMENTATIONS';
-
-/** What `MONITORING_INSTRUMENTATIONS` asked for. */
-export type InstrumentationChoice = { readonly kind: 'all' } | { readonly kind: 'none' } | { readonly kind: 'list'; readonly names: readonly string[] };
-
-const NAME = /^[a-z0-9][a-z0-9.-]*$/;
-
-/**
- * Parses `MONITORING_INSTRUMENTATIONS`: `all`, `none`, or comma-separated short names as in
- * `OTEL_NODE_ENABLED_INSTRUMENTATIONS` (`http,pg,ioredis` for `@opentelemetry/instrumentation-http`, ...).
- * Throws a `ConfigurationError` naming the variable on anything else.
- */
-export function parseInstrumentations(raw: string | undefined): InstrumentationChoice {
-  const value = raw?.trim().toLowerCase() ?? '';
-  if (value === '' || value === 'all') return { kind: 'all' };
-  if (value === 'none' || value === 'off' || value === 'false') return { kind: 'none' };
-  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  for (const n of names) if (!NAME.test(n)) throw new ConfigurationError(INSTRUMENTATIONS_ENV, raw, 'all, none, or instrumentation short names like http,pg,ioredis');
-  return { kind: 'list', names: [...new Set(names)] };
-}
+export { INSTRUMENTATIONS_ENV, parseInstrumentations, type InstrumentationChoice } from '../config/instrumentationChoice.js';
 
 /**
  * True inside OTel's suppress-tracing context, which the SDK's exporters run in (the periodic
@@ -52,8 +33,10 @@ export const INSTRUMENTATION_CONFIG: Readonly<Record<string, Record<string, unkn
  * Builds (and so enables) OTel's instrumentations for `choice`. `all` is
  * `@opentelemetry/auto-instrumentations-node`'s default set; a list imports only the named
  * packages, which starts much faster than loading all ~40 of them (see docs/instrumentation.md).
+ * `asked` is the setting as the user wrote it: `all` asked for by name needs the package installed,
+ * while by default its absence only turns library instrumentation off.
  */
-export async function loadInstrumentations(choice: InstrumentationChoice): Promise<Instrumentation[]> {
+export async function loadInstrumentations(choice: InstrumentationChoice, asked?: string): Promise<Instrumentation[]> {
   if (choice.kind === 'none') return [];
   if (choice.kind === 'all') {
     let auto: typeof import('@opentelemetry/auto-instrumentations-node');
@@ -63,7 +46,6 @@ export async function loadInstrumentations(choice: InstrumentationChoice): Promi
       if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
       // An optional peer dependency: asked for by name it must be there; by default its absence
       // only turns library instrumentation off (the SDK's own HTTP, runtime and system metrics stay).
-      const asked = process.env[INSTRUMENTATIONS_ENV];
       if (asked !== undefined && asked.trim() !== '') {
         throw new ConfigurationError(INSTRUMENTATIONS_ENV, asked, `installed instrumentations: \`all\` needs the optional peer dependency ${AUTO_PACKAGE} (npm install ${AUTO_PACKAGE}@^0.81.2), or name them (http,pg,...) or none`);
       }

@@ -123,6 +123,11 @@ export function requireMilliseconds(option: string, value: unknown, min = 1, max
   requireNumber(option, value, { min, max }, expected);
 }
 
+/** Throws unless `value` is a string (empty allowed). */
+export function requireString(option: string, value: unknown, expected = 'a string'): asserts value is string {
+  if (typeof value !== 'string') throw new ConfigurationError(option, value, expected);
+}
+
 /** Throws unless `value` is a string with something other than white space in it. */
 export function requireNonBlankString(option: string, value: unknown, expected = 'a non-empty string'): asserts value is string {
   if (typeof value !== 'string' || value.trim() === '') throw new ConfigurationError(option, value, expected);

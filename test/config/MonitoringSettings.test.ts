@@ -68,6 +68,8 @@ describe('MonitoringSettings', () => {
     [{ systemMetrics: true, diskPaths: [] }, 'diskPaths', '[]'],
     [{ diskPaths: ['/', ''] }, 'diskPaths', '["/",""]'],
     [{ httpIgnorePaths: ['/health', 'metrics'] }, 'httpIgnorePaths', '["/health","metrics"]'],
+    [{ instrumentations: 'http;pg' }, 'instrumentations', '"http;pg"'],
+    [{ instrumentations: 5 }, 'instrumentations', '5'],
   ])('rejects %o naming the field and value', (overrides, field, shown) => {
     let err: unknown;
     try {
@@ -82,6 +84,9 @@ describe('MonitoringSettings', () => {
   });
 
   it('accepts the edges of each range', () => {
+    expect(new MonitoringSettings({}, { MONITORING_INSTRUMENTATIONS: 'http,pg' }).instrumentations).toBe('http,pg');
+    expect(new MonitoringSettings({ instrumentations: 'none' }, {}).instrumentations).toBe('none');
+    expect(() => new MonitoringSettings({}, { MONITORING_INSTRUMENTATIONS: 'http pg' })).toThrow('Invalid MONITORING_INSTRUMENTATIONS: "http pg"');
     expect(() => new MonitoringSettings({ healthCheckInterval: 1 }, {})).not.toThrow();
     expect(() => new MonitoringSettings({ tracesSampler: 'traceidratio', tracesSamplerArg: 1 }, {})).not.toThrow();
     expect(() => new MonitoringSettings({ tracesSampler: 'rate_limited', tracesSamplerArg: 250 }, {})).not.toThrow();
