@@ -61,10 +61,15 @@ const CSP = [
 
 const COOKIE = 'si_dashboard_token';
 
-/** Where the built UI is: next to the compiled module, or dist/ when running from the sources. */
+/**
+ * Where the built UI is, dist/dashboard/ui: seen from the bundled entry or chunk this code lands in
+ * (dist/dashboard/ or dist/chunks/), or from src/dashboard/ when running from the sources.
+ */
 function uiDir(): string {
-  const here = fileURLToPath(new URL('./ui/', import.meta.url));
-  if (existsSync(here)) return here;
+  for (const rel of ['./ui/', '../dashboard/ui/', '../../dist/dashboard/ui/']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(dir)) return dir;
+  }
   return fileURLToPath(new URL('../../dist/dashboard/ui/', import.meta.url));
 }
 

@@ -40,7 +40,7 @@ export function ensureBuilt(): void {
     }
   }
   try {
-    if (!fresh()) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+    if (!fresh()) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   } finally {
     rmdirSync(lock);
   }
