@@ -19,9 +19,21 @@ const OURS = [
   ['service-infrastructure (import)', `await import('service-infrastructure');`],
   ['service-infrastructure + createMonitoring(DIRECT)', `const m = await import('service-infrastructure'); m.createMonitoring({ mode: m.MonitoringMode.DIRECT }, { registerGlobal: false });`],
 ];
+const OTEL_FLOOR = [
+  '@opentelemetry/api',
+  '@opentelemetry/core',
+  '@opentelemetry/resources',
+  '@opentelemetry/semantic-conventions',
+  '@opentelemetry/sdk-metrics',
+  '@opentelemetry/sdk-trace-base',
+  '@opentelemetry/sdk-trace-node',
+];
 const CASES = [
   ...OURS.map(([n, c]) => [n, c, ROOT]),
   ...(BASELINE ? OURS.map(([n, c]) => [`baseline: ${n}`, c, BASELINE]) : []),
+  // The floor: the OTel packages DIRECT mode runs on (the collector is a MetricReader, phases are
+  // spans), imported on their own.
+  ['OTel packages DIRECT mode needs (import)', `await Promise.all(${JSON.stringify(OTEL_FLOOR)}.map((p) => import(p)));`, ROOT],
   ['@opentelemetry/sdk-node (import)', `await import('@opentelemetry/sdk-node');`, ROOT],
   ['prom-client (import)', `await import('prom-client');`, ROOT],
 ];
@@ -47,8 +59,8 @@ console.log(JSON.stringify({ ms, cpu, cjs, esm: globalThis.__esm ? globalThis.__
   return JSON.parse(res.stdout.trim().split('\n').pop());
 }
 
-/** Bytes on disk of a package and everything it depends on at run time, each package once. */
-function closureBytes(name, root) {
+/** Bytes on disk of packages and everything they depend on at run time, each package once. */
+function closureBytes(names, root) {
   const seen = new Set();
   let bytes = 0;
   const visit = (pkg, from) => {
@@ -70,12 +82,12 @@ function closureBytes(name, root) {
     for (const dep of Object.keys(meta.dependencies ?? {})) visit(dep, found);
     for (const [dep, m] of Object.entries(meta.peerDependencies ?? {})) if (!meta.peerDependenciesMeta?.[dep]?.optional) visit(dep, found);
   };
-  if (name === 'service-infrastructure') {
+  if (names[0] === 'service-infrastructure') {
     const meta = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     bytes += dirBytes(join(root, 'dist'), false);
     for (const dep of Object.keys(meta.dependencies ?? {})) visit(dep, root);
     for (const dep of Object.keys(meta.peerDependencies ?? {})) if (!meta.peerDependenciesMeta?.[dep]?.optional) visit(dep, root);
-  } else visit(name, root);
+  } else for (const name of names) visit(name, root);
   return { bytes, packages: seen.size };
 }
 
@@ -104,7 +116,7 @@ for (const [name, code, cwd] of CASES) {
   const xs = samples.get(name);
   const counted = run(code, true, cwd);
   const pkg = name.replace('baseline: ', '').split(' ')[0];
-  const size = closureBytes(pkg, cwd);
+  const size = closureBytes(pkg === 'OTel' ? OTEL_FLOOR : [pkg], cwd);
   console.log(
     `${name.padEnd(62)} ${median(xs.map((x) => x.ms)).toFixed(0).padStart(7)} ${median(xs.map((x) => x.cpu)).toFixed(0).padStart(8)} ${String(median(xs.map((x) => x.cjs))).padStart(13)} ${String(counted.esm).padStart(12)}   ${(size.bytes / 1e6).toFixed(1)} MB in ${size.packages} packages`,
   );
