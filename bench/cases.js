@@ -56,7 +56,8 @@ export const CASES = [
     // read the series on their own tick, so the record path must cost what it costs without them.
     id: 'counter3.si.bound.alerting', group: 'counter +1, 3 labels', label: 'SDK bound .inc(), 100 alert rules loaded',
     async setup() {
-      const { createMonitoring, createAlerting, MonitoringMode } = await sdk();
+      const { createMonitoring, MonitoringMode } = await sdk();
+      const { createAlerting } = await import('../dist/alerting/index.js');
       const m = createMonitoring({ mode: MonitoringMode.DIRECT }, { registerGlobal: false });
       const c = m.collector.counter('requests_total');
       const bound = LABELS.map((l) => c.bind(l));

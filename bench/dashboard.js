@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { StandaloneDashboard } from '../dist/dashboard/StandaloneDashboard.js';
+import { StandaloneDashboard } from '../dist/dashboard/index.js';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {

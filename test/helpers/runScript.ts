@@ -1,10 +1,22 @@
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
+import { buildSync } from 'esbuild';
 import { ensureBuilt, ROOT } from './build.js';
 
 /** `import` specifier of a module of the built package, for scripts run by `runScript`. */
 export function distUrl(path = 'index.js'): string {
   return pathToFileURL(`${ROOT}dist/${path}`).href;
+}
+
+/**
+ * `import` specifier of an internal module that the package does not export (dist/ is bundled, so
+ * it has no file of its own): src/<path> bundled on the fly under node_modules/.cache, where its
+ * npm imports resolve as the package's do.
+ */
+export function internalUrl(path: string): string {
+  const outfile = `${ROOT}node_modules/.cache/si-internal/${path.replace(/[/.]/g, '_')}.mjs`;
+  buildSync({ entryPoints: [`${ROOT}src/${path}`], outfile, bundle: true, format: 'esm', platform: 'node', packages: 'external', logLevel: 'error' });
+  return pathToFileURL(outfile).href;
 }
 
 export interface ScriptResult {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/freePort.js';
-import { distUrl, runScript } from '../helpers/runScript.js';
+import { distUrl, internalUrl, runScript } from '../helpers/runScript.js';
 
 // A deadline that someone awaits must keep the process alive until it fires: with an unref'd
 // timer a one-shot script awaiting it exits with code 13 ("unsettled top-level await") and prints
@@ -8,7 +8,7 @@ import { distUrl, runScript } from '../helpers/runScript.js';
 describe('awaited deadlines keep the process alive (issue 11, defect 7)', () => {
   it('withTimeout rejects at its deadline in a script with nothing else to keep it alive', async () => {
     const r = await runScript(`
-      import { withTimeout } from ${JSON.stringify(distUrl('internal/timeout.js'))};
+      import { withTimeout } from ${JSON.stringify(internalUrl('internal/timeout.ts'))};
       try { await withTimeout(new Promise(() => {}), 100, 'probe'); } catch (err) { console.log(err.message); }
     `);
     expect(r.code, r.stderr).toBe(0);
