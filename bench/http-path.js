@@ -5,21 +5,25 @@
 // process; cases are interleaved over rounds; medians in ns per request.
 //
 //   npm run build && node bench/http-path.js         # ROUNDS=5 to change
+//   CASES=rate,rate@/path/to/other/dist/index.js node bench/http-path.js   # A/B of two builds
 import { execFileSync } from 'node:child_process';
 import dc from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const which = process.argv[2];
-if (which === undefined) {
+const [which, DIST] = (process.argv[2] ?? '').split('@');
+if (which === '') {
   const ROUNDS = Number(process.env.ROUNDS ?? 5);
-  const CASES = [
+  const KNOWN = [
     ['none', 'no instrumentation (stand-in objects only)'],
     ['red', 'RED metrics only'],
     ['rate', 'tracing rate-limited, request not sampled + metrics'],
     ['all', 'tracing every request + metrics'],
   ];
+  const CASES = process.env.CASES
+    ? ['none', ...process.env.CASES.split(',').filter((c) => c !== 'none')].map((c) => [c, KNOWN.find(([k]) => k === c)?.[1] ?? `${c.split('@')[0]} against ${c.split('@')[1]}`])
+    : KNOWN;
   const res = new Map(CASES.map(([c]) => [c, []]));
   for (let r = 0; r < ROUNDS; r++) {
     for (let i = 0; i < CASES.length; i++) {
@@ -32,10 +36,10 @@ if (which === undefined) {
   console.log(`# node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}, ${ROUNDS} rounds, ${new Date().toISOString()}`);
   for (const [c, label] of CASES) {
     const m = median(res.get(c));
-    console.log(`${c.padEnd(5)} ${m.toFixed(0).padStart(6)} ns/req  (+${(m - none).toFixed(0)} over none)  ${label}`);
+    console.log(`${c.padEnd(Math.max(5, ...CASES.map(([k]) => k.length)))} ${m.toFixed(0).padStart(6)} ns/req  (+${(m - none).toFixed(0)} over none)  ${label}`);
   }
 } else {
-  const si = await import('../dist/index.js');
+  const si = await import(DIST ?? '../dist/index.js');
   if (which !== 'none') {
     const monitoring = si.createMonitoring({
       mode: si.MonitoringMode.DIRECT,

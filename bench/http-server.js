@@ -20,6 +20,23 @@ async function setup() {
       new AsyncLocalStorage().enterWith({});
       return {};
     }
+    case 'bare-als-run': {
+      // The floor for any tracer that runs each request's handler in its own context: one
+      // AsyncLocalStorage.run per request, with a fresh store (on Node 24 and later each run
+      // builds a new AsyncContextFrame; on Node 20 the store's async hooks run as in bare-als).
+      const { AsyncLocalStorage } = await import('node:async_hooks');
+      const als = new AsyncLocalStorage();
+      return { wrap: (handler) => (req, res) => als.run({ req }, handler, req, res) };
+    }
+    case 'bare-dc': {
+      // The floor for any instrumentation fed by Node's http diagnostics channels: a subscriber
+      // that does nothing on the request-start and response-finish channels, so Node builds and
+      // publishes the two messages per request.
+      const dc = await import('node:diagnostics_channel');
+      dc.subscribe('http.server.request.start', () => {});
+      dc.subscribe('http.server.response.finish', () => {});
+      return {};
+    }
     case 'si-red':
     case 'si-trace':
     case 'si-trace-rate': {

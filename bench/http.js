@@ -44,6 +44,8 @@ const CASES = [
   ['bare', 'bare node:http'],
   ['bare-again', 'bare node:http, a second server (the noise floor of this bench)'],
   ['bare-als', 'bare node:http, an AsyncLocalStorage entered once (the floor for any context-propagating tracer on Node 20)'],
+  ['bare-als-run', 'bare node:http, each request handled inside its own AsyncLocalStorage.run (the floor for a tracer that gives each request a context)'],
+  ['bare-dc', 'bare node:http with a no-op subscriber on its request-start and response-finish diagnostics channels (the floor for si-*)'],
   ['si-red', 'service-infrastructure RED metrics only'],
   ['si-trace', 'service-infrastructure tracing every request + metrics'],
   ['si-trace-rate', 'service-infrastructure tracing rate-limited (100/s) + metrics'],
