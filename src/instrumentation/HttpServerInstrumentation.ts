@@ -92,6 +92,28 @@ export interface HttpServerInstrumentationOptions {
  */
 export const DEFAULT_IGNORED_PATHS: readonly string[] = Object.freeze(['/metrics', '/health', '/health/*', '/healthz', '/livez', '/readyz', '/ready', '/live', '/ping']);
 
+/**
+ * Exact paths and prefixes by their second character, the one after the
+ * leading `/`, so a URL is compared with the few entries that share it. Undefined when an entry
+ * is shorter than two characters, has a non-ASCII second character or contains `?` (a query
+ * would be cut off the URL before it is matched): then every URL takes the general lookup.
+ */
+function bySecondCharacter(paths: readonly IgnoredPath[]): (readonly IgnoredPath[] | undefined)[] | undefined {
+  const table = new Array<IgnoredPath[] | undefined>(128).fill(undefined);
+  for (const p of paths) {
+    const c = p.path.charCodeAt(1);
+    if (p.path.length < 2 || !(c < 128) || p.path.includes('?')) return undefined;
+    (table[c] ??= []).push(p);
+  }
+  return table;
+}
+
+/** An ignored exact path, or a prefix (kept with its trailing slash). */
+interface IgnoredPath {
+  readonly path: string;
+  readonly prefix: boolean;
+}
+
 /** Route templates longer than this are not used as `http.route` (a template is short; a raw path may not be). */
 const MAX_ROUTE_LENGTH = 256;
 
@@ -228,6 +250,8 @@ export class HttpServerInstrumentation {
   /** Ignored paths: exact, and prefixes (from entries ending in `/*`, kept with their slash). */
   private readonly _ignoreExact: ReadonlySet<string>;
   private readonly _ignorePrefixes: readonly string[];
+  /** Ignored paths and prefixes by their second character (after the `/`); undefined when they cannot be indexed so. */
+  private readonly _ignoreBySecond: (readonly IgnoredPath[] | undefined)[] | undefined;
   private readonly _maxRoutes: number;
   private _routeCount = 0;
   private readonly _parentBased: boolean;
@@ -254,6 +278,10 @@ export class HttpServerInstrumentation {
     requireArray('ignorePaths', ignore, 'an array of paths starting with /, e.g. ["/metrics", "/health/*"]', (p) => typeof p === 'string' && p.startsWith('/'));
     this._ignoreExact = new Set(ignore.filter((p) => !p.endsWith('/*')));
     this._ignorePrefixes = ignore.filter((p) => p.endsWith('/*')).map((p) => p.slice(0, -1));
+    this._ignoreBySecond = bySecondCharacter([
+      ...[...this._ignoreExact].map((path) => ({ path, prefix: false })),
+      ...this._ignorePrefixes.map((path) => ({ path, prefix: true })),
+    ]);
     const maxRoutes = options.maxRoutes ?? 1000;
     requireIntAtLeast('maxRoutes', maxRoutes, 0, 'an integer >= 0');
     this._maxRoutes = maxRoutes;
@@ -335,6 +363,26 @@ export class HttpServerInstrumentation {
   /** Whether `url` (path and query) is one of the ignored paths. */
   private _ignored(url: string | undefined): boolean {
     if (url === undefined) return false;
+    const bySecond = this._ignoreBySecond;
+    if (bySecond !== undefined) {
+      // Only the ignored paths sharing the URL's second character (the one after its `/`) are
+      // compared, in place: no search for the query, no slice.
+      const c = url.charCodeAt(1);
+      const candidates = c < 128 ? bySecond[c] : undefined;
+      if (candidates === undefined) return url.length < 2 && this._ignoredPath(url);
+      for (let i = 0; i < candidates.length; i++) {
+        const { path, prefix } = candidates[i]!;
+        if (!url.startsWith(path)) continue;
+        // A prefix matches whatever follows it; an exact path only the end or a query.
+        if (prefix || url.length === path.length || url.charCodeAt(path.length) === 63) return true;
+      }
+      return false;
+    }
+    return this._ignoredPath(url);
+  }
+
+  /** The general form of {@link _ignored}: cut the query, look the path up. */
+  private _ignoredPath(url: string): boolean {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     if (this._ignoreExact.has(path)) return true;
@@ -379,8 +427,7 @@ export class HttpServerInstrumentation {
         // A root the sampler will drop (rate limit spent, or always-off): OTel's startSpan would
         // spend ~0.5 µs on random ids, attribute copies and the decision only to return a
         // non-recording span, so build that context directly with cheap unique ids.
-        const span = trace.wrapSpanContext(unsampledRootSpanContext());
-        return runIn(res, message.server, parent === ROOT_CONTEXT && SPAN_ONLY_CONTEXT_WORKS ? new SpanOnlyContext(span) : trace.setSpan(parent, span));
+        return runIn(res, message.server, requestContext(parent, trace.wrapSpanContext(unsampledRootSpanContext()), undefined));
       }
       const span = this._tracer.startSpan(
         method === '_OTHER' ? 'HTTP' : method,
@@ -392,7 +439,7 @@ export class HttpServerInstrumentation {
       // matched route into this, as they do for OTel's own http instrumentation.
       const rpc: RPCMetadata = { type: RPCType.HTTP, span };
       state.rpc = rpc;
-      runIn(res, message.server, setRPCMetadata(trace.setSpan(parent, span), rpc));
+      runIn(res, message.server, requestContext(parent, span, rpc));
     } catch (err) {
       reportOnce('http.start', `http server instrumentation failed at request start: ${String(err)}`);
     }
@@ -545,32 +592,63 @@ function unsampledRootSpanContext(): SpanContext {
 // @opentelemetry/api in a process agrees on it.
 const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
 
+// OTel's core keeps the RPC metadata (where framework instrumentations write the matched route)
+// under this key; like the span key it is a `Symbol.for` (the API's createContextKey).
+const RPC_METADATA_KEY = Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA');
+
 /**
- * The context of a dropped root request: the root context plus one non-recording span. The API's
- * context copies a Map and makes three closures per `setValue` (~0.15 µs here); this holds one
- * field, and builds a regular context only when something derives from it.
+ * A request's context: its parent plus the request's span (and, for a traced request, its RPC
+ * metadata). The API's context copies a Map and makes three closures per `setValue`, so the
+ * regular `setRPCMetadata(trace.setSpan(parent, span), rpc)` costs two of those per request; this
+ * holds three fields, and builds the regular context only when something derives from it (a
+ * phase's child span, baggage, a framework instrumentation's own value).
  */
-class SpanOnlyContext implements Context {
-  constructor(private readonly _span: Span) {}
+class RequestContext implements Context {
+  private _regular: Context | undefined = undefined;
+
+  constructor(
+    private readonly _parent: Context,
+    private readonly _span: Span,
+    private readonly _rpc: RPCMetadata | undefined,
+  ) {}
 
   getValue(key: symbol): unknown {
-    return key === SPAN_KEY ? this._span : undefined;
+    if (key === SPAN_KEY) return this._span;
+    if (key === RPC_METADATA_KEY && this._rpc !== undefined) return this._rpc;
+    return this._parent.getValue(key);
   }
 
   setValue(key: symbol, value: unknown): Context {
-    return trace.setSpan(ROOT_CONTEXT, this._span).setValue(key, value);
+    return this._asRegular().setValue(key, value);
   }
 
   deleteValue(key: symbol): Context {
-    return key === SPAN_KEY ? ROOT_CONTEXT : trace.setSpan(ROOT_CONTEXT, this._span);
+    return this._asRegular().deleteValue(key);
+  }
+
+  private _asRegular(): Context {
+    return (this._regular ??= regularContext(this._parent, this._span, this._rpc));
   }
 }
 
-// Checked once: should the API ever keep the span under another key, the regular context is used.
-const SPAN_ONLY_CONTEXT_WORKS = (() => {
+function regularContext(parent: Context, span: Span, rpc: RPCMetadata | undefined): Context {
+  const ctx = trace.setSpan(parent, span);
+  return rpc === undefined ? ctx : setRPCMetadata(ctx, rpc);
+}
+
+// Checked once: should the API or core ever keep the span or the RPC metadata under other keys,
+// the regular context is used.
+const REQUEST_CONTEXT_WORKS = (() => {
   const probe = trace.wrapSpanContext(unsampledRootSpanContext());
-  return trace.getSpan(new SpanOnlyContext(probe)) === probe;
+  const rpc: RPCMetadata = { type: RPCType.HTTP, span: probe };
+  const ctx = new RequestContext(ROOT_CONTEXT, probe, rpc);
+  return trace.getSpan(ctx) === probe && getRPCMetadata(ctx) === rpc && trace.getSpan(ctx.setValue(Symbol('probe'), 1)) === probe;
 })();
+
+/** The context a request's handler runs in. */
+function requestContext(parent: Context, span: Span, rpc: RPCMetadata | undefined): Context {
+  return REQUEST_CONTEXT_WORKS ? new RequestContext(parent, span, rpc) : regularContext(parent, span, rpc);
+}
 
 // The start channel fires in the same synchronous call as the server's 'request' event, just
 // before it, so the context for that event is handed over here rather than stored on the response.
@@ -643,7 +721,7 @@ function serverSpanAttributes(req: IncomingMessage, method: string, scheme: stri
   };
   if (method !== req.method && req.method !== undefined) attributes['http.request.method_original'] = req.method;
   if (q >= 0) attributes['url.query'] = redactQuery(url.slice(q + 1));
-  const host = authority(headers['x-forwarded-host'] ?? headers.host);
+  const host = cachedAuthority(headers['x-forwarded-host'] ?? headers.host);
   if (host !== undefined) {
     attributes['server.address'] = host.address;
     attributes['server.port'] = host.port ?? (scheme === 'https' ? 443 : 80);
@@ -669,6 +747,19 @@ function redactQuery(query: string): string {
       return eq > 0 && REDACTED_QUERY_PARAMS.has(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=REDACTED` : pair;
     })
     .join('&');
+}
+
+// A server sees the same Host header on almost every request: the last one parsed is kept.
+let lastHostHeader: string | undefined;
+let lastAuthority: { address: string; port: number | undefined } | undefined;
+
+function cachedAuthority(raw: string | string[] | undefined): { address: string; port: number | undefined } | undefined {
+  if (typeof raw !== 'string') return authority(raw);
+  if (raw !== lastHostHeader) {
+    lastAuthority = authority(raw);
+    lastHostHeader = raw;
+  }
+  return lastAuthority;
 }
 
 /** Host and port of a `Host` (or `X-Forwarded-Host`) header: `example.com:8080`, `[::1]:3000`. */
@@ -706,6 +797,8 @@ function forwardedClient(headers: IncomingMessage['headers']): string | undefine
 function wrapServer(server: Server): void {
   wrappedServers.add(server);
   const original = server.emit as (this: Server, ...args: unknown[]) => boolean;
+  // Called with no `this`, so the context manager need not bind a function per request.
+  const emitRequest = (type: string | symbol, req: unknown, res: unknown): boolean => original.call(server, type, req, res);
   server.emit = function emitInRequestContext(this: Server, type: string | symbol, req?: unknown, res?: unknown): boolean {
     // Only 'request' (or 'checkContinue' / 'checkExpectation', which replace it) passes the
     // response just announced on the start channel.
@@ -713,7 +806,7 @@ function wrapServer(server: Server): void {
       const ctx = pendingContext;
       pendingResponse = undefined;
       pendingContext = ROOT_CONTEXT;
-      return context.with(ctx, original, this, type, req, res);
+      return context.with(ctx, emitRequest, undefined, type, req, res);
     }
     // eslint-disable-next-line prefer-rest-params
     return original.apply(this, arguments as unknown as unknown[]);

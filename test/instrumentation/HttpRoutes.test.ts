@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { SpanKind, context } from '@opentelemetry/api';
 import { RPCType, getRPCMetadata } from '@opentelemetry/core';
 import express from 'express';
+import fc from 'fast-check';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MonitoringMode } from '../../src/config/MonitoringMode.js';
@@ -190,6 +191,42 @@ describe('paths that are not recorded', () => {
     // `/metrics` is recorded now, and `/internalx` is not under `/internal/`.
     expect(durationSeries(monitoring)).toEqual(['GET - 200 x2']);
     expect(monitoring.spanStore.spans().map((s) => s.attributes['url.path']).sort()).toEqual(['/internalx', '/metrics']);
+  });
+
+  it('an exact path matches only itself (a query aside), a prefix whatever follows it', async () => {
+    const monitoring = setup({ ignorePaths: ['/api/', '/a', '/deep/*'] });
+    const url = await listen(http.createServer((_req, res) => res.end('ok')));
+    const ignored = ['/api/', '/api/?q=1', '/a', '/a?b', '/deep/x', '/deep/?x', '/deep/x/y?z'];
+    const recorded = ['/api/x', '/ab', '/deep', '/deep?x', '/', '/?a', '/b'];
+    for (const path of [...ignored, ...recorded]) expect(await get(url + path)).toBe(200);
+    expect(monitoring.spanStore.spans().map((s) => `${String(s.attributes['url.path'])}${s.attributes['url.query'] === undefined ? '' : `?${String(s.attributes['url.query'])}`}`).sort()).toEqual(
+      [...recorded].sort(),
+    );
+  });
+
+  it('ignoring "/" ignores the root path (with or without a query) and nothing else', async () => {
+    const monitoring = setup({ ignorePaths: ['/'] });
+    const url = await listen(http.createServer((_req, res) => res.end('ok')));
+    for (const path of ['/', '/?x=1', '/x']) expect(await get(url + path)).toBe(200);
+    expect(monitoring.spanStore.spans().map((s) => s.attributes['url.path'])).toEqual(['/x']);
+  });
+
+  it('the indexed lookup of ignored paths answers as the plain one does, for any path list and URL', () => {
+    const monitoring = setup();
+    const segment = fc.constantFrom('', 'a', 'ab', 'metrics', 'health', 'é', '?', '?q=1', '/', 'x/');
+    const path = fc.array(segment, { maxLength: 4 }).map((parts) => `/${parts.join('')}`);
+    const entry = fc.tuple(path, fc.boolean()).map(([p, prefix]) => (prefix ? `${p.endsWith('/') ? p : `${p}/`}*` : p));
+    const url = fc.oneof(path, fc.string({ maxLength: 12 }), fc.constantFrom('', '*', '/', '//'));
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 6 }), fc.array(url, { minLength: 1, maxLength: 10 }), (entries, urls) => {
+        const inst = new HttpServerInstrumentation({ collector: monitoring.collector, ignorePaths: entries }) as unknown as {
+          _ignored(u: string): boolean;
+          _ignoredPath(u: string): boolean;
+        };
+        for (const u of urls) expect(inst._ignored(u), `${JSON.stringify(u)} against ${JSON.stringify(entries)}`).toBe(inst._ignoredPath(u));
+      }),
+      { seed: 20261130, numRuns: 2000 },
+    );
   });
 
   it("the SDK's own Prometheus endpoint is never recorded, whatever its path", async () => {
