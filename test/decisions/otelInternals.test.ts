@@ -4,6 +4,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { RPCType, getRPCMetadata } from '@opentelemetry/core';
 import { DataPointType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -52,6 +53,13 @@ describe('OTel internals: OTLP exemplars, HTTP context, span fields', () => {
     const span = trace.wrapSpanContext({ traceId: '1'.repeat(32), spanId: '2'.repeat(16), traceFlags: 0 });
     const ctx = ROOT_CONTEXT.setValue(Symbol.for('OpenTelemetry Context Key SPAN'), span);
     expect(trace.getSpan(ctx), 'see docs/decisions/003-http-context-key-and-emit.md').toBe(span);
+  });
+
+  it("003: core keeps the RPC metadata under Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA')", () => {
+    const span = trace.wrapSpanContext({ traceId: '1'.repeat(32), spanId: '2'.repeat(16), traceFlags: 0 });
+    const rpc = { type: RPCType.HTTP, span } as const;
+    const ctx = ROOT_CONTEXT.setValue(Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA'), rpc);
+    expect(getRPCMetadata(ctx), 'see docs/decisions/003-http-context-key-and-emit.md').toBe(rpc);
   });
 
   it("003: http.server.request.start fires before 'request' is emitted through server.emit, with the server", async () => {
