@@ -7,6 +7,9 @@ import { createRequire } from 'node:module';
 const [which, DIST] = (process.argv[2] ?? 'bare').split('@');
 const require = createRequire(import.meta.url);
 const BODY = 'hello world\n';
+// Traces a second for si-trace-rate (default 100). Each sampled span runs OTel's span code cold
+// (tens of µs on a shared VM at 100/s), so the rate changes the case's cost more than its share of requests.
+const TRACE_RATE = Number(process.env.TRACE_RATE ?? 100);
 
 async function setup() {
   switch (which) {
@@ -42,7 +45,7 @@ async function setup() {
     case 'si-trace-rate': {
       const si = await import(DIST ?? '../dist/index.js');
       const sampler = which === 'si-trace' ? 'always_on' : 'parentbased_rate_limited';
-      const monitoring = si.createMonitoring({ mode: si.MonitoringMode.DIRECT, serviceName: 'bench', tracesSampler: sampler, tracesSamplerArg: which === 'si-trace' ? undefined : 100 });
+      const monitoring = si.createMonitoring({ mode: si.MonitoringMode.DIRECT, serviceName: 'bench', tracesSampler: sampler, tracesSamplerArg: which === 'si-trace' ? undefined : TRACE_RATE });
       new si.HttpServerInstrumentation({
         collector: monitoring.collector,
         ...(which === 'si-red' ? {} : { tracerProvider: monitoring.tracerProvider, sampler: monitoring.sampler }),
