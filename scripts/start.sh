@@ -8,7 +8,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "[1/3] installing dependencies (npm ci; about a minute on a fresh clone)..."
   npm ci --no-audit --no-fund --loglevel=error --progress=true
 fi
-echo "[2/3] building (tsc and the dashboard bundle)..."
+echo "[2/3] building (types with tsc, the package and the dashboard with esbuild)..."
 npm run build --silent
 echo "[3/3] starting the demo (Ctrl-C stops it)"
 exec node examples/demo.js
