@@ -9,9 +9,9 @@ import { compileRoute } from '../../src/alerting/routing.js';
 import { compileRules } from '../../src/alerting/rules.js';
 import { Silences } from '../../src/alerting/Silences.js';
 import { MonitoringMode } from '../../src/config/MonitoringMode.js';
-import { ConfigurationError } from '../../src/errors/MonitoringError.js';
 import { EventBus } from '../../src/events/EventBus.js';
 import { createMonitoring, type Monitoring } from '../../src/monitoring/createMonitoring.js';
+import { messageOf } from '../helpers/configError.js';
 
 const handles: Monitoring[] = [];
 function monitoring(): Monitoring {
@@ -22,16 +22,6 @@ function monitoring(): Monitoring {
 afterEach(async () => {
   for (const m of handles.splice(0)) await m.shutdown(2000);
 });
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigurationError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigurationError, nothing was thrown');
-}
 
 const rule = { name: 'R', metric: 'm', op: '>', threshold: 1 };
 const anomaly = { kind: 'anomaly', name: 'A', metric: 'm' };

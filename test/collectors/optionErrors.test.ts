@@ -5,11 +5,11 @@ import { MemoryCollector } from '../../src/collectors/MemoryCollector.js';
 import { linearBuckets } from '../../src/collectors/MetricStore.js';
 import { RedisHyperLogLog } from '../../src/collectors/RedisHyperLogLog.js';
 import { explicitBucketsView } from '../../src/collectors/views.js';
-import { ConfigurationError } from '../../src/errors/MonitoringError.js';
 import { EventBus } from '../../src/events/EventBus.js';
 import { ServiceRegistry } from '../../src/registry/ServiceRegistry.js';
 import { createToken } from '../../src/registry/Token.js';
 import { RateLimitingSampler } from '../../src/tracing/RateLimitingSampler.js';
+import { messageOf } from '../helpers/configError.js';
 
 const collectors: MemoryCollector[] = [];
 afterEach(async () => {
@@ -19,16 +19,6 @@ function collector(): MemoryCollector {
   const c = new MemoryCollector();
   collectors.push(c);
   return c;
-}
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigurationError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigurationError, nothing was thrown');
 }
 
 const BAD: [string, () => unknown, string][] = [

@@ -2,7 +2,6 @@
 // what it expected; the edges just inside each range are still accepted.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryCollector } from '../../src/collectors/MemoryCollector.js';
-import { ConfigurationError } from '../../src/errors/MonitoringError.js';
 import { BacklogHealthChecker } from '../../src/health/checkers/BacklogHealthChecker.js';
 import { CacheHealthChecker } from '../../src/health/checkers/CacheHealthChecker.js';
 import { ConnectionPoolHealthChecker } from '../../src/health/checkers/ConnectionPoolHealthChecker.js';
@@ -15,6 +14,7 @@ import { RateLimiterHealthChecker } from '../../src/health/checkers/RateLimiterH
 import { SlaHealthChecker } from '../../src/health/checkers/SlaHealthChecker.js';
 import { ThroughputHealthChecker } from '../../src/health/checkers/ThroughputHealthChecker.js';
 import { HealthCheckManager } from '../../src/health/HealthCheckManager.js';
+import { messageOf } from '../helpers/configError.js';
 
 const collectors: MemoryCollector[] = [];
 const closers: (() => unknown)[] = [];
@@ -28,16 +28,6 @@ function collector(): MemoryCollector {
   return c;
 }
 const pool = { query: async () => ({ rows: [] }) };
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigurationError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigurationError, nothing was thrown');
-}
 
 const BAD: [string, () => unknown, string][] = [
   ['Throughput options', () => new ThroughputHealthChecker(null as never), 'Invalid options: null (expected { count, perSecond })'],

@@ -1,11 +1,11 @@
 // Setup checks of the HTTP, runtime and system instrumentation name the option and the value.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MonitoringMode } from '../../src/config/MonitoringMode.js';
-import { ConfigurationError } from '../../src/errors/MonitoringError.js';
 import { HttpServerInstrumentation } from '../../src/instrumentation/HttpServerInstrumentation.js';
 import { RuntimeMetrics } from '../../src/instrumentation/RuntimeMetrics.js';
 import { SystemMetrics } from '../../src/instrumentation/SystemMetrics.js';
 import { createMonitoring, type Monitoring } from '../../src/monitoring/createMonitoring.js';
+import { messageOf } from '../helpers/configError.js';
 
 const handles: Monitoring[] = [];
 function monitoring(): Monitoring {
@@ -16,16 +16,6 @@ function monitoring(): Monitoring {
 afterEach(async () => {
   for (const m of handles.splice(0)) await m.shutdown(2000);
 });
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigurationError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigurationError, nothing was thrown');
-}
 
 describe('instrumentation option errors', () => {
   it('name the option and the value', () => {

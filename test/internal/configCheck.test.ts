@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../src/errors/MonitoringError.js';
 import {
   positiveIntOr,
   requireBoolean,
@@ -26,17 +25,7 @@ import {
   requireToken,
   shortStringOr,
 } from '../../src/internal/configCheck.js';
-
-/** The error `fn` throws; fails the test when it throws nothing or something else. */
-function thrown(fn: () => unknown): ConfigurationError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigurationError);
-    return err as ConfigurationError;
-  }
-  throw new Error('expected a ConfigurationError, nothing was thrown');
-}
+import { thrownConfigError as thrown } from '../helpers/configError.js';
 
 describe('config checks', () => {
   it('name the option and the value, and say what was expected', () => {
