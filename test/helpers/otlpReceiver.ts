@@ -90,6 +90,14 @@ export class OtlpReceiver {
   /** Path and arrival time (ms) of every request, failed or not. */
   readonly attempts: { path: string; at: number }[] = [];
 
+  /** A receiver already listening on a free port, stopped by the test's `cleanups`. */
+  static async started(cleanups: (() => Promise<unknown>)[]): Promise<OtlpReceiver> {
+    const r = new OtlpReceiver();
+    await r.start();
+    cleanups.push(() => r.stop());
+    return r;
+  }
+
   /** Listens on 127.0.0.1 (`port` 0: a free one) and resolves with the base URL. */
   async start(port = 0): Promise<string> {
     const server = createServer((req, res) => {

@@ -8,11 +8,8 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-async function receiver(): Promise<OtlpReceiver> {
-  const r = new OtlpReceiver();
-  await r.start();
-  cleanups.push(() => r.stop());
-  return r;
+function receiver(): Promise<OtlpReceiver> {
+  return OtlpReceiver.started(cleanups);
 }
 
 function monitoringTo(r: OtlpReceiver, protocol: 'http/protobuf' | 'http/json', serviceName: string): Monitoring {

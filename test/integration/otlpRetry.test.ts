@@ -13,11 +13,8 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-async function receiver(): Promise<OtlpReceiver> {
-  const r = new OtlpReceiver();
-  await r.start();
-  cleanups.push(() => r.stop());
-  return r;
+function receiver(): Promise<OtlpReceiver> {
+  return OtlpReceiver.started(cleanups);
 }
 
 function monitoringTo(r: OtlpReceiver, serviceName: string, overrides: { exportBufferSpans?: number; exportBufferMaxAge?: number } = {}): Monitoring {

@@ -100,9 +100,7 @@ describe('hostile label values end to end', () => {
   });
 
   it('OTLP carries them as they are', async () => {
-    const r = new OtlpReceiver();
-    await r.start();
-    cleanups.push(() => r.stop());
+    const r = await OtlpReceiver.started(cleanups);
     const m = monitoring({ mode: MonitoringMode.EVENT_DRIVEN, otlpEndpoint: r.url, otlpProtocol: 'http/json', metricExportInterval: 3_600_000 });
     HOSTILE.forEach((v) => m.collector.incrementCounter('hostile_total', { v }));
     await m.forceFlush(10_000);
