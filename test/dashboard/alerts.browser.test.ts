@@ -9,9 +9,7 @@ import type { HealthCheckManager } from '../../src/health/HealthCheckManager.js'
 import { createMonitoring, type Monitoring } from '../../src/monitoring/createMonitoring.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { waitFor } from '../helpers/wait.js';
-import { launchChromium, screenshot, watchPage } from './browser.js';
-
-const HOSTILE = `<img src=x onerror="window.__xss=1">'"\n<script>window.__xss=2</script>`;
+import { HOSTILE, launchChromium, screenshot, watchPage } from './browser.js';
 
 // The Alerts page on the real alerting engine: a health rule fires, the page silences it.
 describe('dashboard Alerts page in Chromium', () => {

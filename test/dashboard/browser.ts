@@ -3,6 +3,12 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT } from '../helpers/build.js';
 
+/**
+ * Hostile text pushed through every place the UI renders (span names, label values, health
+ * reasons, alert annotations): the page must show it as text, and `window.__xss` stays unset.
+ */
+export const HOSTILE = `<img src=x onerror="window.__xss=1">'"\n<script>window.__xss=2</script>`;
+
 /** Debian's chromium, launched as DESIGN.md says. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({

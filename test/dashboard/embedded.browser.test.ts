@@ -8,10 +8,7 @@ import type { HealthCheckManager } from '../../src/health/HealthCheckManager.js'
 import { createMonitoring, type Monitoring } from '../../src/monitoring/createMonitoring.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { waitFor } from '../helpers/wait.js';
-import { launchChromium, screenshot, watchPage } from './browser.js';
-
-// Hostile text pushed through every place the UI renders: span names, label values, health reasons.
-const HOSTILE = `<img src=x onerror="window.__xss=1">'"\n<script>window.__xss=2</script>`;
+import { HOSTILE, launchChromium, screenshot, watchPage } from './browser.js';
 
 describe('embedded dashboard in Chromium', () => {
   let monitoring: Monitoring;
