@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigurationError, MonitoringError } from '../errors/MonitoringError.js';
 import { requireToken } from '../internal/configCheck.js';
+import { isLoopback } from '../internal/ownServers.js';
 import type { Alerting } from './Alerting.js';
 import type { Alert, AlertState, RuleStatus, Silence } from './types.js';
 
@@ -206,7 +207,8 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** Whether a peer address (IPv4, IPv6 or IPv4-mapped IPv6) is a loopback one. */
 function isLoopbackAddress(addr: string | undefined): boolean {
   if (addr === undefined) return false;
-  return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
+  return isLoopback(addr.startsWith('::ffff:') ? addr.slice(7) : addr);
 }

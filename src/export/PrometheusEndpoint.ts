@@ -57,8 +57,6 @@ export interface PrometheusMonitoringSource {
   readonly settings: { readonly prometheusHost: string; readonly prometheusPort: number };
 }
 
-export { isLoopback } from '../internal/ownServers.js';
-
 /** One rendered scrape. */
 export interface Scrape {
   readonly contentType: string;

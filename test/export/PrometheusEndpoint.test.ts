@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MonitoringMode } from '../../src/config/MonitoringMode.js';
 import { ConfigurationError } from '../../src/errors/MonitoringError.js';
-import { PrometheusEndpoint, createPrometheusEndpoint, isLoopback } from '../../src/export/PrometheusEndpoint.js';
+import { PrometheusEndpoint, createPrometheusEndpoint } from '../../src/export/PrometheusEndpoint.js';
+import { isLoopback } from '../../src/internal/ownServers.js';
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from '../../src/export/PrometheusSerializer.js';
 import { createMonitoring, type Monitoring } from '../../src/monitoring/createMonitoring.js';
 
