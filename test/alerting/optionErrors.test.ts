@@ -1,6 +1,6 @@
 // Alerting's setup checks (rules, receivers, routes, silences, Alertmanager, the rules export) name
 // the option and the value and say what they expected; secrets in a URL stay out of the message.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AlertmanagerClient } from '../../src/alerting/AlertmanagerClient.js';
 import { createAlerting } from '../../src/alerting/createAlerting.js';
 import { exportPrometheusRules } from '../../src/alerting/exportPrometheusRules.js';
@@ -8,20 +8,11 @@ import { compileReceivers } from '../../src/alerting/receivers.js';
 import { compileRoute } from '../../src/alerting/routing.js';
 import { compileRules } from '../../src/alerting/rules.js';
 import { Silences } from '../../src/alerting/Silences.js';
-import { MonitoringMode } from '../../src/config/MonitoringMode.js';
 import { EventBus } from '../../src/events/EventBus.js';
-import { createMonitoring, type Monitoring } from '../../src/monitoring/createMonitoring.js';
 import { messageOf } from '../helpers/configError.js';
+import { monitoringPerTest } from '../helpers/perTest.js';
 
-const handles: Monitoring[] = [];
-function monitoring(): Monitoring {
-  const m = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName: 'alert-options' }, { registerGlobal: false });
-  handles.push(m);
-  return m;
-}
-afterEach(async () => {
-  for (const m of handles.splice(0)) await m.shutdown(2000);
-});
+const monitoring = monitoringPerTest('alert-options');
 
 const rule = { name: 'R', metric: 'm', op: '>', threshold: 1 };
 const anomaly = { kind: 'anomaly', name: 'A', metric: 'm' };

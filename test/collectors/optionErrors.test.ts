@@ -1,7 +1,6 @@
 // Setup checks of the collectors (and of the registry, event bus and sampler, which take setup
 // options the same way) name the option and the value, and say what they expected.
-import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryCollector } from '../../src/collectors/MemoryCollector.js';
+import { describe, expect, it } from 'vitest';
 import { linearBuckets } from '../../src/collectors/MetricStore.js';
 import { RedisHyperLogLog } from '../../src/collectors/RedisHyperLogLog.js';
 import { explicitBucketsView } from '../../src/collectors/views.js';
@@ -10,16 +9,9 @@ import { ServiceRegistry } from '../../src/registry/ServiceRegistry.js';
 import { createToken } from '../../src/registry/Token.js';
 import { RateLimitingSampler } from '../../src/tracing/RateLimitingSampler.js';
 import { messageOf } from '../helpers/configError.js';
+import { collectorPerTest } from '../helpers/perTest.js';
 
-const collectors: MemoryCollector[] = [];
-afterEach(async () => {
-  for (const c of collectors.splice(0)) await c.shutdown();
-});
-function collector(): MemoryCollector {
-  const c = new MemoryCollector();
-  collectors.push(c);
-  return c;
-}
+const collector = collectorPerTest();
 
 const BAD: [string, () => unknown, string][] = [
   ['sampleOneIn', () => collector().histogram('latency_ms', { sampleOneIn: 2.5 }), 'Invalid sampleOneIn: 2.5 (expected a positive integer)'],

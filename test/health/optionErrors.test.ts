@@ -15,18 +15,14 @@ import { SlaHealthChecker } from '../../src/health/checkers/SlaHealthChecker.js'
 import { ThroughputHealthChecker } from '../../src/health/checkers/ThroughputHealthChecker.js';
 import { HealthCheckManager } from '../../src/health/HealthCheckManager.js';
 import { messageOf } from '../helpers/configError.js';
+import { collectorPerTest } from '../helpers/perTest.js';
 
-const collectors: MemoryCollector[] = [];
+// Registered before the closers' hook, so (hooks run last-registered first) the closers run first.
+const collector = collectorPerTest();
 const closers: (() => unknown)[] = [];
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();
-  for (const c of collectors.splice(0)) await c.shutdown();
 });
-function collector(): MemoryCollector {
-  const c = new MemoryCollector();
-  collectors.push(c);
-  return c;
-}
 const pool = { query: async () => ({ rows: [] }) };
 
 const BAD: [string, () => unknown, string][] = [

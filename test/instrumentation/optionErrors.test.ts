@@ -1,21 +1,12 @@
 // Setup checks of the HTTP, runtime and system instrumentation name the option and the value.
-import { afterEach, describe, expect, it } from 'vitest';
-import { MonitoringMode } from '../../src/config/MonitoringMode.js';
+import { describe, expect, it } from 'vitest';
 import { HttpServerInstrumentation } from '../../src/instrumentation/HttpServerInstrumentation.js';
 import { RuntimeMetrics } from '../../src/instrumentation/RuntimeMetrics.js';
 import { SystemMetrics } from '../../src/instrumentation/SystemMetrics.js';
-import { createMonitoring, type Monitoring } from '../../src/monitoring/createMonitoring.js';
 import { messageOf } from '../helpers/configError.js';
+import { monitoringPerTest } from '../helpers/perTest.js';
 
-const handles: Monitoring[] = [];
-function monitoring(): Monitoring {
-  const m = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName: 'instr-options' }, { registerGlobal: false });
-  handles.push(m);
-  return m;
-}
-afterEach(async () => {
-  for (const m of handles.splice(0)) await m.shutdown(2000);
-});
+const monitoring = monitoringPerTest('instr-options');
 
 describe('instrumentation option errors', () => {
   it('name the option and the value', () => {

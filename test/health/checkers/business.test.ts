@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryCollector } from '../../../src/collectors/MemoryCollector.js';
+import { describe, expect, it } from 'vitest';
 import { BacklogHealthChecker } from '../../../src/health/checkers/BacklogHealthChecker.js';
 import { SlaHealthChecker } from '../../../src/health/checkers/SlaHealthChecker.js';
 import { ThroughputHealthChecker } from '../../../src/health/checkers/ThroughputHealthChecker.js';
+import { collectorPerTest } from '../../helpers/perTest.js';
 
-const collectors: MemoryCollector[] = [];
-afterEach(async () => {
-  for (const c of collectors.splice(0)) await c.shutdown();
-});
-function collector(): MemoryCollector {
-  const c = new MemoryCollector();
-  collectors.push(c);
-  return c;
-}
+const collector = collectorPerTest();
 
 describe('BacklogHealthChecker', () => {
   it('grades a queue-depth gauge of the collector', async () => {
