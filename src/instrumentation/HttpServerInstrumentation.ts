@@ -369,7 +369,9 @@ export class HttpServerInstrumentation {
       // compared, in place: no search for the query, no slice.
       const c = url.charCodeAt(1);
       const candidates = c < 128 ? bySecond[c] : undefined;
-      if (candidates === undefined) return url.length < 2 && this._ignoredPath(url);
+      // No entry is shorter than two characters (the table is not built then), so `/` and
+      // `/?query` never match.
+      if (candidates === undefined) return false;
       for (let i = 0; i < candidates.length; i++) {
         const { path, prefix } = candidates[i]!;
         if (!url.startsWith(path)) continue;
@@ -426,8 +428,8 @@ export class HttpServerInstrumentation {
       } else if (this._wouldSampleRoot !== undefined && !this._wouldSampleRoot(now)) {
         // A root the sampler will drop (rate limit spent, or always-off): OTel's startSpan would
         // spend ~0.5 µs on random ids, attribute copies and the decision only to return a
-        // non-recording span, so build that context directly with cheap unique ids.
-        return runIn(res, message.server, requestContext(parent, trace.wrapSpanContext(unsampledRootSpanContext()), undefined));
+        // non-recording span, so build that context directly, with ids made only if asked for.
+        return runIn(res, message.server, unsampledRootContext(parent));
       }
       const span = this._tracer.startSpan(
         method === '_OTHER' ? 'HTTP' : method,
@@ -636,18 +638,100 @@ function regularContext(parent: Context, span: Span, rpc: RPCMetadata | undefine
   return rpc === undefined ? ctx : setRPCMetadata(ctx, rpc);
 }
 
+/**
+ * The context, and the span, of a request whose root the sampler drops: one object where the
+ * regular way takes five (a span context, its two id strings, a non-recording span, a context).
+ * Its ids are made the first time something asks for them (a phase looking up its parent, an
+ * event taking the trace id, an outgoing `traceparent`); many requests never do.
+ */
+class UnsampledRootContext implements Context, Span {
+  private _spanContext: SpanContext | undefined = undefined;
+  private _regular: Context | undefined = undefined;
+
+  constructor(private readonly _parent: Context) {}
+
+  getValue(key: symbol): unknown {
+    return key === SPAN_KEY ? this : this._parent.getValue(key);
+  }
+
+  setValue(key: symbol, value: unknown): Context {
+    return this._asRegular().setValue(key, value);
+  }
+
+  deleteValue(key: symbol): Context {
+    return this._asRegular().deleteValue(key);
+  }
+
+  private _asRegular(): Context {
+    return (this._regular ??= trace.setSpan(this._parent, this));
+  }
+
+  spanContext(): SpanContext {
+    return (this._spanContext ??= unsampledRootSpanContext());
+  }
+
+  isRecording(): boolean {
+    return false;
+  }
+
+  // A dropped span records nothing: every setter returns the span, as OTel's non-recording span does.
+  setAttribute(): this {
+    return this;
+  }
+
+  setAttributes(): this {
+    return this;
+  }
+
+  addEvent(): this {
+    return this;
+  }
+
+  addLink(): this {
+    return this;
+  }
+
+  addLinks(): this {
+    return this;
+  }
+
+  setStatus(): this {
+    return this;
+  }
+
+  updateName(): this {
+    return this;
+  }
+
+  end(): void {}
+
+  recordException(): void {}
+}
+
 // Checked once: should the API or core ever keep the span or the RPC metadata under other keys,
-// the regular context is used.
+// the regular contexts are used.
 const REQUEST_CONTEXT_WORKS = (() => {
   const probe = trace.wrapSpanContext(unsampledRootSpanContext());
   const rpc: RPCMetadata = { type: RPCType.HTTP, span: probe };
   const ctx = new RequestContext(ROOT_CONTEXT, probe, rpc);
-  return trace.getSpan(ctx) === probe && getRPCMetadata(ctx) === rpc && trace.getSpan(ctx.setValue(Symbol('probe'), 1)) === probe;
+  const root = new UnsampledRootContext(ROOT_CONTEXT);
+  return (
+    trace.getSpan(ctx) === probe &&
+    getRPCMetadata(ctx) === rpc &&
+    trace.getSpan(ctx.setValue(Symbol('probe'), 1)) === probe &&
+    trace.getSpan(root) === root &&
+    trace.getSpan(root.setValue(Symbol('probe'), 1)) === root
+  );
 })();
 
 /** The context a request's handler runs in. */
 function requestContext(parent: Context, span: Span, rpc: RPCMetadata | undefined): Context {
   return REQUEST_CONTEXT_WORKS ? new RequestContext(parent, span, rpc) : regularContext(parent, span, rpc);
+}
+
+/** The context a request runs in when its root is not sampled. */
+function unsampledRootContext(parent: Context): Context {
+  return REQUEST_CONTEXT_WORKS ? new UnsampledRootContext(parent) : trace.setSpan(parent, trace.wrapSpanContext(unsampledRootSpanContext()));
 }
 
 // The start channel fires in the same synchronous call as the server's 'request' event, just

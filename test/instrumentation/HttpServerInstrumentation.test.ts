@@ -286,6 +286,34 @@ describe('HttpServerInstrumentation', () => {
     expect(monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count).toBe(3);
   });
 
+  it('rate limit spent: the caller’s baggage reaches the handler, and a context derived from the request’s keeps its trace', async () => {
+    const { monitoring } = setup('parentbased_rate_limited', true, 0);
+    const KEY = Symbol('app value');
+    const seen: { tenant: string | undefined; traceId: string | undefined; derivedTraceId: string | undefined; appValue: unknown; recording: boolean | undefined }[] = [];
+    const url = await serve((_req, res) => {
+      const active = context.active();
+      const derived = active.setValue(KEY, 'mine');
+      seen.push({
+        tenant: propagation.getActiveBaggage()?.getEntry('tenant')?.value,
+        traceId: trace.getSpanContext(active)?.traceId,
+        derivedTraceId: trace.getSpanContext(derived)?.traceId,
+        appValue: derived.getValue(KEY),
+        recording: trace.getSpan(active)?.isRecording(),
+      });
+      res.end();
+    });
+    await (await fetch(url, { headers: { baggage: 'tenant=acme' } })).text();
+    await (await fetch(url)).text();
+    expect(monitoring.spanStore.total).toBe(0);
+    expect(seen[0]).toMatchObject({ tenant: 'acme', appValue: 'mine', recording: false });
+    expect(seen[1]?.tenant).toBeUndefined();
+    for (const s of seen) {
+      expect(s.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(s.derivedTraceId).toBe(s.traceId);
+    }
+    expect(seen[0]!.traceId).not.toBe(seen[1]!.traceId);
+  });
+
   it('parent-based: an unsampled caller gets no span here; a sampled caller is followed even when the root budget is spent', async () => {
     const { monitoring } = setup('parentbased_rate_limited', true, 0);
     const seen: string[] = [];
