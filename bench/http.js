@@ -1,6 +1,6 @@
 // Throughput of a hello-world node:http server under wrk on loopback, bare and instrumented.
 //
-//   npm run build && node bench/http.js              # MODE=pairs: ROUNDS=5 SLICE=4 CONNECTIONS=50 CASES=si-red,...
+//   npm run build && node bench/http.js              # MODE=pairs: REPEATS=3 ROUNDS=3 SLICE=4 CONNECTIONS=50 CASES=si-red,...
 //   npm run build && MODE=slices node bench/http.js  # ROUNDS=15 SLICE=1 PIN=1
 //
 // On the shared virtual machines this runs on, a bare server's req/s swings by ±20% from one second
@@ -11,6 +11,10 @@
 // loaded by its own wrk on CPU 1. Both servers are CPU-bound and share the core fairly, so the
 // ratio of their req/s is the ratio of their CPU cost per request, and whatever the neighbours do
 // hits both at once. The spread is a few percent (bare against bare: 1.00, middle half 1.00–1.03).
+// One pair of processes is not enough, though: the same build, started five times in one run,
+// measured 0.92 to 0.96 (and 0.89 to 0.99 over a morning), because each process lays out its
+// memory and optimises its code a little differently. So each case runs in REPEATS fresh pairs,
+// interleaved with the other cases, and the table gives the median over all their rounds.
 //
 // MODE=slices: every case's server is started once (its own process), warmed up, and
 // then loaded in short slices: each round loads every case, bare included, for SLICE seconds in
@@ -32,7 +36,8 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url));
-const ROUNDS = Number(process.env.ROUNDS ?? (process.env.MODE === 'slices' ? 15 : 5));
+const ROUNDS = Number(process.env.ROUNDS ?? (process.env.MODE === 'slices' ? 15 : 3));
+const REPEATS = Number(process.env.REPEATS ?? (process.env.MODE === 'slices' ? 1 : 3));
 const SLICE = Number(process.env.SLICE ?? (process.env.MODE === 'slices' ? 1 : 4));
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const MODE = process.env.MODE ?? 'pairs';
@@ -121,7 +126,7 @@ const quantile = (xs, q) => {
 };
 const median = (xs) => quantile(xs, 0.5);
 
-const describe = MODE === 'pairs' ? `each case beside a bare server on CPU 0, wrk on CPU 1, ${SLICE}s runs` : `${SLICE}s slices${PIN ? ', servers on CPU 0 and wrk on CPU 1' : ''}`;
+const describe = MODE === 'pairs' ? `each case beside a bare server on CPU 0, wrk on CPU 1, ${SLICE}s runs, ${REPEATS} fresh pairs per case` : `${SLICE}s slices${PIN ? ', servers on CPU 0 and wrk on CPU 1' : ''}`;
 const serverNode = SERVER_NODE === process.execPath ? process.version : execFileSync(SERVER_NODE, ['--version'], { encoding: 'utf8' }).trim();
 console.log(`# servers on node ${serverNode}, ${cpus().length} x ${cpus()[0]?.model}, wrk -t1 -c${CONNECTIONS}, MODE=${MODE}: ${describe}, ${ROUNDS} rounds, ${new Date().toISOString()}`);
 const results = new Map(cases.map(([id]) => [id, { rps: [], ratio: [], cpu: [], extraCpu: [] }]));
@@ -168,22 +173,24 @@ async function slices() {
 
 /** MODE=pairs: each case and a bare server side by side on one core, loaded at the same time. */
 async function pairs() {
-  for (const [id] of cases) {
-    if (id === 'bare') continue;
-    const server = await start(id);
-    const bare = await start('bare');
-    await Promise.all([wrk(server.port, 2), wrk(bare.port, 2)]);
-    const line = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const [r, b] = await Promise.all([slice(server), slice(bare)]);
-      add(id, r, b);
-      add('bare', b, b);
-      line.push(results.get(id).ratio.at(-1).toFixed(3));
-    }
-    console.log(`${id.padEnd(20)} ${line.join(' ')}`);
-    await stop(id, server);
-    await stop('bare', bare);
+  for (let repeat = 1; repeat <= REPEATS; repeat++) for (const [id] of cases) if (id !== 'bare') await pair(id, repeat);
+}
+
+/** One fresh pair of processes: the case and a bare server, ROUNDS slices each. */
+async function pair(id, repeat) {
+  const server = await start(id);
+  const bare = await start('bare');
+  await Promise.all([wrk(server.port, 2), wrk(bare.port, 2)]);
+  const line = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const [r, b] = await Promise.all([slice(server), slice(bare)]);
+    add(id, r, b);
+    add('bare', b, b);
+    line.push(results.get(id).ratio.at(-1).toFixed(3));
   }
+  console.log(`${id.padEnd(20)} ${REPEATS > 1 ? `#${repeat} ` : ''}${line.join(' ')}`);
+  await stop(id, server);
+  await stop('bare', bare);
 }
 
 try {
