@@ -27,6 +27,7 @@ import { sendExemplars } from './otlpExemplars.js';
 import { RetryingSpanExporter } from './RetryingSpanExporter.js';
 import { RecentSpanStore } from '../tracing/RecentSpanStore.js';
 import { createSampler } from '../tracing/createSampler.js';
+import { markReadsNoStartAttributes } from '../tracing/startAttributes.js';
 
 /** The OTel providers and readers one monitoring setup owns. */
 export interface Telemetry {
@@ -233,6 +234,7 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
   spanProcessors.push(...(options.spanProcessors ?? []));
   const sampler = createSampler(settings);
   const tracerProvider = new NodeTracerProvider({ resource, sampler, spanProcessors });
+  if ((options.spanProcessors ?? []).length === 0) markReadsNoStartAttributes(tracerProvider);
 
   let down: Promise<void> | undefined;
   return {

@@ -23,6 +23,7 @@ import { RPCType, getRPCMetadata, setRPCMetadata, suppressTracing, type RPCMetad
 import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import type { MemoryCollector } from '../collectors/MemoryCollector.js';
 import { samplerShape } from '../tracing/createSampler.js';
+import { readsNoStartAttributes } from '../tracing/startAttributes.js';
 import type { BoundGauge, BoundHistogram, GaugeMetric, HistogramMetric } from '../collectors/handles.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { isOwnServer } from '../internal/ownServers.js';
@@ -51,7 +52,10 @@ export interface HttpServerInstrumentationOptions {
   /**
    * Start a SERVER span per request from this provider (sampled by its sampler), with the parent
    * taken from the request headers by the global propagator (W3C `traceparent`/`tracestate` by
-   * default). Without it only metrics are recorded.
+   * default). Without it only metrics are recorded. The span's attributes are passed to
+   * `startSpan`, so samplers and span processors see them at start, unless the provider is one
+   * `createMonitoring` built without extra `spanProcessors`: nothing there reads them at start, so
+   * they are set right after it, which is cheaper.
    */
   tracerProvider?: TracerProvider;
   /**
@@ -255,6 +259,8 @@ export class HttpServerInstrumentation {
   private readonly _maxRoutes: number;
   private _routeCount = 0;
   private readonly _parentBased: boolean;
+  /** The provider's sampler and span processors read no attributes at start (see `readsNoStartAttributes`). */
+  private readonly _attributesAfterStart: boolean;
   /** The propagator's header names, read on the first request (the propagator is set by then). */
   private _fields: readonly string[] | undefined;
   private readonly _wouldSampleRoot: ((now?: number) => boolean) | undefined;
@@ -271,6 +277,7 @@ export class HttpServerInstrumentation {
     requireMethods('collector', options.collector, ['histogram'], 'a MemoryCollector');
     this._collector = options.collector;
     this._tracer = options.tracerProvider?.getTracer('service-infrastructure/http', '0.1.0');
+    this._attributesAfterStart = options.tracerProvider !== undefined && readsNoStartAttributes(options.tracerProvider);
     const shape = options.sampler !== undefined ? samplerShape(options.sampler) : undefined;
     this._parentBased = shape?.parentBased ?? false;
     this._wouldSampleRoot = shape?.wouldSampleRoot;
@@ -431,11 +438,16 @@ export class HttpServerInstrumentation {
         // non-recording span, so build that context directly, with ids made only if asked for.
         return runIn(res, message.server, unsampledRootContext(parent));
       }
-      const span = this._tracer.startSpan(
-        method === '_OTHER' ? 'HTTP' : method,
-        { kind: SpanKind.SERVER, attributes: serverSpanAttributes(req, method, series.scheme) },
-        parent,
-      );
+      const name = method === '_OTHER' ? 'HTTP' : method;
+      let span: Span;
+      if (this._attributesAfterStart) {
+        // Nothing in this provider reads them at start, and set here they are checked once
+        // instead of three times (~10% of a traced request in-process, ~4% of throughput).
+        span = this._tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);
+        if (span.isRecording()) span.setAttributes(serverSpanAttributes(req, method, series.scheme));
+      } else {
+        span = this._tracer.startSpan(name, { kind: SpanKind.SERVER, attributes: serverSpanAttributes(req, method, series.scheme) }, parent);
+      }
       state.span = span;
       // OTel's framework instrumentations (express, koa, hapi, nestjs-core, router, ...) write the
       // matched route into this, as they do for OTel's own http instrumentation.

@@ -1,7 +1,9 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, propagation, trace, type Attributes, type Context } from '@opentelemetry/api';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { AlwaysOnSampler, SamplingDecision, type ReadableSpan, type Sampler, type SamplingResult, type Span as SdkSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MonitoringMode } from '../../src/config/MonitoringMode.js';
 import { createMonitoring, type Monitoring } from '../../src/monitoring/createMonitoring.js';
@@ -312,6 +314,43 @@ describe('HttpServerInstrumentation', () => {
       expect(s.derivedTraceId).toBe(s.traceId);
     }
     expect(seen[0]!.traceId).not.toBe(seen[1]!.traceId);
+  });
+
+  it('a span processor or sampler of the app sees the request attributes when the span starts', async () => {
+    const pathAtStart: unknown[] = [];
+    const processor: SpanProcessor = {
+      onStart: (span: SdkSpan) => void pathAtStart.push(span.attributes['url.path']),
+      onEnd: () => undefined,
+      forceFlush: async () => undefined,
+      shutdown: async () => undefined,
+    };
+    const monitoring = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName: 'svc-p' }, { spanProcessors: [processor] });
+    cleanups.push(() => monitoring.shutdown());
+    const withProcessor = new HttpServerInstrumentation({ collector: monitoring.collector, tracerProvider: monitoring.tracerProvider, sampler: monitoring.sampler }).enable();
+    cleanups.push(() => withProcessor.disable());
+    const url = await serve((_req, res) => res.end());
+    await (await fetch(`${url}/orders/7?x=1`)).text();
+    expect(pathAtStart).toEqual(['/orders/7']);
+    withProcessor.disable();
+
+    // A provider of the app's own, whose sampler decides on the path.
+    const sampledPaths: unknown[] = [];
+    const sampler: Sampler = {
+      shouldSample(_ctx: Context, _traceId: string, _name: string, _kind: SpanKind, attributes: Attributes): SamplingResult {
+        sampledPaths.push(attributes['url.path']);
+        return { decision: attributes['url.path'] === '/skip' ? SamplingDecision.NOT_RECORD : SamplingDecision.RECORD_AND_SAMPLED };
+      },
+      toString: () => 'by path',
+    };
+    const ended: ReadableSpan[] = [];
+    const provider = new NodeTracerProvider({ sampler, spanProcessors: [{ ...processor, onStart: () => undefined, onEnd: (span: ReadableSpan) => void ended.push(span) }] });
+    cleanups.push(() => provider.shutdown());
+    const own = new HttpServerInstrumentation({ collector: monitoring.collector, tracerProvider: provider, sampler: new AlwaysOnSampler() }).enable();
+    cleanups.push(() => own.disable());
+    await (await fetch(`${url}/skip`)).text();
+    await (await fetch(`${url}/keep`)).text();
+    expect(sampledPaths).toEqual(['/skip', '/keep']);
+    expect(ended.map((s) => s.attributes['url.path'])).toEqual(['/keep']);
   });
 
   it('parent-based: an unsampled caller gets no span here; a sampled caller is followed even when the root budget is spent', async () => {
