@@ -28,6 +28,7 @@ import { RetryingSpanExporter } from './RetryingSpanExporter.js';
 import { RecentSpanStore } from '../tracing/RecentSpanStore.js';
 import { createSampler } from '../tracing/createSampler.js';
 import { markReadsNoStartAttributes } from '../tracing/startAttributes.js';
+import { PooledIdGenerator } from '../tracing/PooledIdGenerator.js';
 
 /** The OTel providers and readers one monitoring setup owns. */
 export interface Telemetry {
@@ -233,7 +234,7 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
   if (exporters.traces.has('console')) spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   spanProcessors.push(...(options.spanProcessors ?? []));
   const sampler = createSampler(settings);
-  const tracerProvider = new NodeTracerProvider({ resource, sampler, spanProcessors });
+  const tracerProvider = new NodeTracerProvider({ resource, sampler, spanProcessors, idGenerator: new PooledIdGenerator() });
   if ((options.spanProcessors ?? []).length === 0) markReadsNoStartAttributes(tracerProvider);
 
   let down: Promise<void> | undefined;
