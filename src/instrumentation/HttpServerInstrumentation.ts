@@ -96,26 +96,53 @@ export interface HttpServerInstrumentationOptions {
  */
 export const DEFAULT_IGNORED_PATHS: readonly string[] = Object.freeze(['/metrics', '/health', '/health/*', '/healthz', '/livez', '/readyz', '/ready', '/live', '/ping']);
 
-/**
- * Exact paths and prefixes by their second character, the one after the
- * leading `/`, so a URL is compared with the few entries that share it. Undefined when an entry
- * is shorter than two characters, has a non-ASCII second character or contains `?` (a query
- * would be cut off the URL before it is matched): then every URL takes the general lookup.
- */
-function bySecondCharacter(paths: readonly IgnoredPath[]): (readonly IgnoredPath[] | undefined)[] | undefined {
-  const table = new Array<IgnoredPath[] | undefined>(128).fill(undefined);
-  for (const p of paths) {
-    const c = p.path.charCodeAt(1);
-    if (p.path.length < 2 || !(c < 128) || p.path.includes('?')) return undefined;
-    (table[c] ??= []).push(p);
-  }
-  return table;
-}
-
 /** An ignored exact path, or a prefix (kept with its trailing slash). */
 interface IgnoredPath {
   readonly path: string;
   readonly prefix: boolean;
+}
+
+/**
+ * The `ignorePaths` entries, indexed so that a URL (path and query) is compared in place, with no
+ * search for the query and no slice, against the few entries sharing its second character (the
+ * one after the leading `/`). `/` and `/*` are flags, since they have no second character, and an
+ * entry containing `?` is left out: the query is not part of the path, so it could never match.
+ */
+class IgnoredPaths {
+  /** `/*` is an entry: every path is ignored. */
+  private readonly _all: boolean;
+  /** `/` is an entry: the root path is ignored, with or without a query. */
+  private readonly _root: boolean;
+  /** Entries by their second character; slot 128 holds those whose second character is not ASCII. */
+  private readonly _bySecond = new Array<IgnoredPath[] | undefined>(129).fill(undefined);
+
+  constructor(entries: readonly string[]) {
+    this._all = entries.includes('/*');
+    this._root = entries.includes('/');
+    for (const entry of entries) {
+      const prefix = entry.endsWith('/*');
+      const path = prefix ? entry.slice(0, -1) : entry;
+      if (path.length < 2 || path.includes('?')) continue;
+      const c = path.charCodeAt(1);
+      (this._bySecond[c < 128 ? c : 128] ??= []).push({ path, prefix });
+    }
+  }
+
+  has(url: string): boolean {
+    if (url.charCodeAt(0) !== 47) return false; // every entry starts with `/`
+    if (this._all) return true;
+    const c = url.charCodeAt(1);
+    if (url.length === 1 || c === 63) return this._root;
+    const candidates = this._bySecond[c < 128 ? c : 128];
+    if (candidates === undefined) return false;
+    for (let i = 0; i < candidates.length; i++) {
+      const { path, prefix } = candidates[i]!;
+      if (!url.startsWith(path)) continue;
+      // A prefix matches whatever follows it; an exact path only the end or a query.
+      if (prefix || url.length === path.length || url.charCodeAt(path.length) === 63) return true;
+    }
+    return false;
+  }
 }
 
 /** Route templates longer than this are not used as `http.route` (a template is short; a raw path may not be). */
@@ -251,11 +278,7 @@ export class HttpServerInstrumentation {
   private readonly _methods = new Map<string, MethodSeries>();
   /** The same for requests over TLS (`url.scheme` is `https`). */
   private readonly _tlsMethods = new Map<string, MethodSeries>();
-  /** Ignored paths: exact, and prefixes (from entries ending in `/*`, kept with their slash). */
-  private readonly _ignoreExact: ReadonlySet<string>;
-  private readonly _ignorePrefixes: readonly string[];
-  /** Ignored paths and prefixes by their second character (after the `/`); undefined when they cannot be indexed so. */
-  private readonly _ignoreBySecond: (readonly IgnoredPath[] | undefined)[] | undefined;
+  private readonly _ignoredPaths: IgnoredPaths;
   private readonly _maxRoutes: number;
   private _routeCount = 0;
   private readonly _parentBased: boolean;
@@ -283,12 +306,7 @@ export class HttpServerInstrumentation {
     this._wouldSampleRoot = shape?.wouldSampleRoot;
     const ignore = options.ignorePaths ?? DEFAULT_IGNORED_PATHS;
     requireArray('ignorePaths', ignore, 'an array of paths starting with /, e.g. ["/metrics", "/health/*"]', (p) => typeof p === 'string' && p.startsWith('/'));
-    this._ignoreExact = new Set(ignore.filter((p) => !p.endsWith('/*')));
-    this._ignorePrefixes = ignore.filter((p) => p.endsWith('/*')).map((p) => p.slice(0, -1));
-    this._ignoreBySecond = bySecondCharacter([
-      ...[...this._ignoreExact].map((path) => ({ path, prefix: false })),
-      ...this._ignorePrefixes.map((path) => ({ path, prefix: true })),
-    ]);
+    this._ignoredPaths = new IgnoredPaths(ignore);
     const maxRoutes = options.maxRoutes ?? 1000;
     requireIntAtLeast('maxRoutes', maxRoutes, 0, 'an integer >= 0');
     this._maxRoutes = maxRoutes;
@@ -369,35 +387,7 @@ export class HttpServerInstrumentation {
 
   /** Whether `url` (path and query) is one of the ignored paths. */
   private _ignored(url: string | undefined): boolean {
-    if (url === undefined) return false;
-    const bySecond = this._ignoreBySecond;
-    if (bySecond !== undefined) {
-      // Only the ignored paths sharing the URL's second character (the one after its `/`) are
-      // compared, in place: no search for the query, no slice.
-      const c = url.charCodeAt(1);
-      const candidates = c < 128 ? bySecond[c] : undefined;
-      // No entry is shorter than two characters (the table is not built then), so `/` and
-      // `/?query` never match.
-      if (candidates === undefined) return false;
-      for (let i = 0; i < candidates.length; i++) {
-        const { path, prefix } = candidates[i]!;
-        if (!url.startsWith(path)) continue;
-        // A prefix matches whatever follows it; an exact path only the end or a query.
-        if (prefix || url.length === path.length || url.charCodeAt(path.length) === 63) return true;
-      }
-      return false;
-    }
-    return this._ignoredPath(url);
-  }
-
-  /** The general form of {@link _ignored}: cut the query, look the path up. */
-  private _ignoredPath(url: string): boolean {
-    const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
-    if (this._ignoreExact.has(path)) return true;
-    const prefixes = this._ignorePrefixes;
-    for (let i = 0; i < prefixes.length; i++) if (path.startsWith(prefixes[i]!)) return true;
-    return false;
+    return url !== undefined && this._ignoredPaths.has(url);
   }
 
   private _start(message: ChannelMessage): void {
