@@ -3,6 +3,7 @@ import type { IdGenerator } from '@opentelemetry/sdk-trace-base';
 
 /** Random bytes drawn at a time: 256 trace ids, or 512 span ids. */
 const POOL_BYTES = 4096;
+const POOL_HEX = POOL_BYTES * 2;
 const ZERO = '00000000';
 
 /**
@@ -18,37 +19,37 @@ const ZERO = '00000000';
 export class PooledIdGenerator implements IdGenerator {
   private readonly _bytes = Buffer.allocUnsafe(POOL_BYTES);
   private _hex = '';
-  private _at = POOL_BYTES * 2;
+  private _at = POOL_HEX;
 
   /** `fill` writes random bytes into the buffer it is given (a test can make them zeros). */
   constructor(private readonly _fill: (bytes: Buffer) => void = (bytes) => void randomFillSync(bytes)) {}
 
   generateTraceId(): string {
-    for (;;) {
-      const a = this._next(32);
-      const hex = this._hex;
-      const p1 = hex.slice(a, a + 8);
-      const p2 = hex.slice(a + 8, a + 16);
-      const p3 = hex.slice(a + 16, a + 24);
-      const p4 = hex.slice(a + 24, a + 32);
-      // W3C trace context: an all-zero id is invalid. Draw again (a 2^-128 chance).
-      if (p1 !== ZERO || p2 !== ZERO || p3 !== ZERO || p4 !== ZERO) return p1 + p2 + p3 + p4;
-    }
+    return this._id(4);
   }
 
   generateSpanId(): string {
+    return this._id(2);
+  }
+
+  /** An id of `pieces` × 8 hex characters. W3C trace context forbids all zeros: those are drawn again. */
+  private _id(pieces: number): string {
     for (;;) {
-      const a = this._next(16);
-      const hex = this._hex;
-      const p1 = hex.slice(a, a + 8);
-      const p2 = hex.slice(a + 8, a + 16);
-      if (p1 !== ZERO || p2 !== ZERO) return p1 + p2;
+      const at = this._next(pieces * 8);
+      let id = '';
+      let zero = true;
+      for (let i = at; i < at + pieces * 8; i += 8) {
+        const piece = this._hex.slice(i, i + 8);
+        if (piece !== ZERO) zero = false;
+        id += piece;
+      }
+      if (!zero) return id;
     }
   }
 
   /** Where the next `chars` hex characters start, drawing new bytes when too few are left. */
   private _next(chars: number): number {
-    if (this._at + chars > POOL_BYTES * 2) {
+    if (this._at + chars > POOL_HEX) {
       this._fill(this._bytes);
       this._hex = this._bytes.toString('hex');
       this._at = 0;
