@@ -82,7 +82,8 @@ export function createAlertingHandler(alerting: Alerting, options: AlertingHandl
       const got = Buffer.from(header);
       return got.length === expected.length && timingSafeEqual(got, expected) ? 'ok' : 401;
     }
-    if (isLoopbackAddress(req.socket.remoteAddress)) return 'ok';
+    const peer = req.socket.remoteAddress;
+    if (peer !== undefined && isLoopback(peer)) return 'ok';
     return expected !== undefined ? 401 : 403;
   };
 
@@ -207,8 +208,3 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Whether a peer address (IPv4, IPv6 or IPv4-mapped IPv6) is a loopback one. */
-function isLoopbackAddress(addr: string | undefined): boolean {
-  if (addr === undefined) return false;
-  return isLoopback(addr.startsWith('::ffff:') ? addr.slice(7) : addr);
-}

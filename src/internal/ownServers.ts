@@ -7,11 +7,14 @@ import { withTimeout } from './timeout.js';
  */
 const ownServers = new WeakSet<Server>();
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '::ffff:127.0.0.1']);
+const LOOPBACK = new Set(['::1', 'localhost']);
 
-/** True for addresses that only this machine can reach. */
+/**
+ * True for addresses that only this machine can reach: a host name or a peer's address, including
+ * the IPv4-mapped form (`::ffff:127.0.0.1`) a dual-stack server reports for IPv4 clients.
+ */
 export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return LOOPBACK.has(host) || /^(?:::ffff:)?127\.\d+\.\d+\.\d+$/i.test(host);
 }
 
 /** Marks `server` as one of this SDK's own. */

@@ -111,6 +111,8 @@ describe('PrometheusEndpoint', () => {
     expect([endpoint.host, endpoint.port]).toEqual(['::1', 0]);
     expect(isLoopback('127.0.0.53')).toBe(true);
     expect(isLoopback('10.0.0.1')).toBe(false);
+    expect(isLoopback('::ffff:127.0.0.2')).toBe(true);
+    expect(isLoopback('::ffff:10.0.0.1')).toBe(false);
   });
 
   it('binds beyond loopback with a token and then demands it', async () => {
