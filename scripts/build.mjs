@@ -75,7 +75,6 @@ function constAgain(file) {
   let out = text;
   for (const pos of edits.reverse()) out = `${out.slice(0, pos)}const${out.slice(pos + 3)}`;
   writeFileSync(file, out);
-  return edits.length;
 }
 const jsFiles = (dir) => readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile() && e.name.endsWith('.js')).map((e) => `${e.parentPath ?? e.path}/${e.name}`);
 for (const file of jsFiles(`${root}dist`)) constAgain(file);

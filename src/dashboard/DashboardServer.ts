@@ -66,11 +66,9 @@ const COOKIE = 'si_dashboard_token';
  * (dist/dashboard/ or dist/chunks/), or from src/dashboard/ when running from the sources.
  */
 function uiDir(): string {
-  for (const rel of ['./ui/', '../dashboard/ui/', '../../dist/dashboard/ui/']) {
-    const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(dir)) return dir;
-  }
-  return fileURLToPath(new URL('../../dist/dashboard/ui/', import.meta.url));
+  const dirs = ['./ui/', '../dashboard/ui/', '../../dist/dashboard/ui/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  // None there yet (the UI is not built): where the build writes it, seen from the sources.
+  return dirs.find((dir) => existsSync(dir)) ?? dirs[2]!;
 }
 
 interface Assets {
