@@ -316,6 +316,27 @@ describe('HttpServerInstrumentation', () => {
     expect(seen[0]!.traceId).not.toBe(seen[1]!.traceId);
   });
 
+  it('a connection takes the same shape whether its request was traced or dropped', async () => {
+    // Node keeps the peer address on a socket the first time it is read, and a span reads it. Were
+    // only traced connections to get it, sockets would come in two hidden classes and Node's own
+    // socket code would slow down for all of them (docs/instrumentation.md).
+    const { monitoring } = setup('parentbased_always_off');
+    const keys: (string | symbol)[][] = [];
+    const url = await serve((req, res) => {
+      keys.push(Reflect.ownKeys(req.socket));
+      res.end();
+    });
+    const get = (headers: Record<string, string>): Promise<void> =>
+      new Promise((resolve, reject) => {
+        http.get(url, { agent: false, headers }, (res) => res.resume().on('end', resolve)).on('error', reject);
+      });
+    await get({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+    await get({});
+    expect(monitoring.spanStore.total).toBe(1);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toEqual(keys[0]);
+  });
+
   it('a span processor or sampler of the app sees the request attributes when the span starts', async () => {
     const pathAtStart: unknown[] = [];
     const processor: SpanProcessor = {
