@@ -411,10 +411,11 @@ export class HttpServerInstrumentation {
         let open = socket[this._key];
         if (open === undefined) {
           // Node keeps a socket's peer address on the socket (`_peername`) the first time it is
-          // read, which gives the socket a new hidden class. A span reads it, so when only some
-          // requests are sampled, connections would come in two shapes, and Node's own socket and
-          // stream code would slow down for all of them (8 points of throughput on Node 26,
-          // docs/instrumentation.md). Read once here, every traced server's socket has one shape.
+          // read, a property its constructor does not create. A sampled span reads it during the
+          // start channel, so with only some requests sampled, sockets gained it at different
+          // points of their lives, and the whole server lost ~10 points of throughput on Node 24
+          // and 26 (docs/instrumentation.md, "The socket's hidden class"). Read here, when the
+          // connection is first seen, every traced server's socket has one shape from the start.
           if (this._tracer !== undefined) void socket.remoteAddress;
           open = socket[this._key] = [];
           socket.once('close', this._onSocketClose);

@@ -317,9 +317,9 @@ describe('HttpServerInstrumentation', () => {
   });
 
   it('a connection takes the same shape whether its request was traced or dropped', async () => {
-    // Node keeps the peer address on a socket the first time it is read, and a span reads it. Were
-    // only traced connections to get it, sockets would come in two hidden classes and Node's own
-    // socket code would slow down for all of them (docs/instrumentation.md).
+    // Node keeps the peer address on a socket the first time it is read, and a span reads it.
+    // When only traced connections got it, the whole server slowed down (docs/instrumentation.md,
+    // "The socket's hidden class"); every traced server's socket now takes it when first seen.
     const { monitoring } = setup('parentbased_always_off');
     const keys: (string | symbol)[][] = [];
     const url = await serve((req, res) => {
