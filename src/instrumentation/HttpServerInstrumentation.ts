@@ -110,19 +110,23 @@ interface IgnoredPath {
  */
 class IgnoredPaths {
   /** `/*` is an entry: every path is ignored. */
-  private readonly _all: boolean;
+  private readonly _all: boolean = false;
   /** `/` is an entry: the root path is ignored, with or without a query. */
-  private readonly _root: boolean;
+  private readonly _root: boolean = false;
   /** Entries by their second character; slot 128 holds those whose second character is not ASCII. */
   private readonly _bySecond = new Array<IgnoredPath[] | undefined>(129).fill(undefined);
 
   constructor(entries: readonly string[]) {
-    this._all = entries.includes('/*');
-    this._root = entries.includes('/');
     for (const entry of entries) {
       const prefix = entry.endsWith('/*');
       const path = prefix ? entry.slice(0, -1) : entry;
-      if (path.length < 2 || path.includes('?')) continue;
+      if (path === '/') {
+        // No second character to index it by.
+        if (prefix) this._all = true;
+        else this._root = true;
+        continue;
+      }
+      if (path.includes('?')) continue;
       const c = path.charCodeAt(1);
       (this._bySecond[c < 128 ? c : 128] ??= []).push({ path, prefix });
     }
