@@ -414,12 +414,11 @@ export class HttpServerInstrumentation {
       if (socket !== null) {
         let open = socket[this._key];
         if (open === undefined) {
-          // Node keeps a socket's peer address on the socket (`_peername`) the first time it is
-          // read, a property its constructor does not create. A sampled span reads it during the
-          // start channel, so with only some requests sampled, sockets gained it at different
-          // points of their lives, and the whole server lost ~10 points of throughput on Node 24
-          // and 26 (docs/instrumentation.md, "The socket's hidden class"). Read here, when the
-          // connection is first seen, every traced server's socket has one shape from the start.
+          // Node keeps the peer address on the socket (`_peername`) when it is first read, and
+          // a sampled span reads it. Read here instead, when the connection is first seen, every
+          // socket of a traced server has one shape: sockets that gained it only on a sampled
+          // request cost ~10 points of throughput on Node 24 and 26 (docs/instrumentation.md,
+          // "The socket's hidden class").
           if (this._tracer !== undefined) void socket.remoteAddress;
           open = socket[this._key] = [];
           socket.once('close', this._onSocketClose);
@@ -659,9 +658,10 @@ function regularContext(parent: Context, span: Span, rpc: RPCMetadata | undefine
  * regular way takes five (a span context, its two id strings, a non-recording span, a context).
  * Its ids are made the first time something asks for them (a phase looking up its parent, an
  * event taking the trace id, an outgoing `traceparent`); many requests never do.
+ *
+ * It repeats RequestContext's lazy regular context rather than sharing a base class with it: a
+ * derived class made a dropped request 13–40 ns slower to set up (bench/http-path.js rate, three runs).
  */
-// It repeats RequestContext's lazy regular context rather than sharing a base class with it: a
-// derived class made a dropped request 13–40 ns slower to set up (bench/http-path.js rate, three runs).
 class UnsampledRootContext implements Context, Span {
   private _spanContext: SpanContext | undefined = undefined;
   private _regular: Context | undefined = undefined;
