@@ -189,6 +189,8 @@ describe('RedisEventPublisher → RedisAggregator → RedisRollupQuery (real Red
       closers.push(async () => reader.disconnect());
       closers.push(() => down.stop());
       await waitFor(async () => (await reader.xlen(n.stream)) === 100, 'buffered events delivered', 10_000);
+      // Redis holds the last batch a moment before the publisher has read its reply and counted it.
+      await waitFor(() => publisher.stats().sent === 100, 'the last batch acknowledged');
       expect(publisher.stats()).toMatchObject({ sent: 100, buffered: 0 });
       const entries = await reader.xrange(n.stream, '-', '+');
       const values = entries.map(([, f]) => JSON.parse(f[3]!)).filter((w) => w.event.type === 'performance.metric.recorded').map((w) => w.event.value);
