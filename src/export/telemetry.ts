@@ -27,7 +27,7 @@ import { sendExemplars } from './otlpExemplars.js';
 import { RetryingSpanExporter } from './RetryingSpanExporter.js';
 import { RecentSpanStore } from '../tracing/RecentSpanStore.js';
 import { createSampler } from '../tracing/createSampler.js';
-import { markReadsNoStartAttributes } from '../tracing/startAttributes.js';
+import { enableLeanSpans } from '../tracing/LeanTracer.js';
 import { PooledIdGenerator } from '../tracing/PooledIdGenerator.js';
 
 /** The OTel providers and readers one monitoring setup owns. */
@@ -234,8 +234,11 @@ export function createTelemetry(settings: MonitoringSettings, options: Telemetry
   if (exporters.traces.has('console')) spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   spanProcessors.push(...(options.spanProcessors ?? []));
   const sampler = createSampler(settings);
-  const tracerProvider = new NodeTracerProvider({ resource, sampler, spanProcessors, idGenerator: new PooledIdGenerator() });
-  if ((options.spanProcessors ?? []).length === 0) markReadsNoStartAttributes(tracerProvider);
+  const idGenerator = new PooledIdGenerator();
+  const tracerProvider = new NodeTracerProvider({ resource, sampler, spanProcessors, idGenerator });
+  // Nothing here reads a span at its start but its context, so the HTTP instrumentation may start
+  // its SERVER spans itself (decision 006); an app's own processors get the SDK's spans.
+  if ((options.spanProcessors ?? []).length === 0) enableLeanSpans(tracerProvider, { resource, sampler, idGenerator, spanProcessors });
 
   let down: Promise<void> | undefined;
   return {

@@ -23,7 +23,7 @@ import { RPCType, getRPCMetadata, setRPCMetadata, suppressTracing, type RPCMetad
 import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import type { MemoryCollector } from '../collectors/MemoryCollector.js';
 import { samplerShape } from '../tracing/createSampler.js';
-import { readsNoStartAttributes } from '../tracing/startAttributes.js';
+import { LeanSpan, leanTracer, type LeanTracer } from '../tracing/LeanTracer.js';
 import type { BoundGauge, BoundHistogram, GaugeMetric, HistogramMetric } from '../collectors/handles.js';
 import { ConfigurationError } from '../errors/MonitoringError.js';
 import { isOwnServer } from '../internal/ownServers.js';
@@ -54,8 +54,8 @@ export interface HttpServerInstrumentationOptions {
    * taken from the request headers by the global propagator (W3C `traceparent`/`tracestate` by
    * default). Without it only metrics are recorded. The span's attributes are passed to
    * `startSpan`, so samplers and span processors see them at start, unless the provider is one
-   * `createMonitoring` built without extra `spanProcessors`: nothing there reads them at start, so
-   * they are set right after it, which is cheaper.
+   * `createMonitoring` built without extra `spanProcessors`: nothing there reads them at start,
+   * and the span is a leaner one with the SDK span's behaviour (decision 006).
    */
   tracerProvider?: TracerProvider;
   /**
@@ -149,8 +149,8 @@ class IgnoredPaths {
   }
 }
 
-/** The options of a SERVER span whose attributes are set after it starts (`startSpan` only reads them). */
-const BARE_SERVER_SPAN = Object.freeze({ kind: SpanKind.SERVER });
+const TRACER_NAME = 'service-infrastructure/http';
+const TRACER_VERSION = '0.1.0';
 
 /** Route templates longer than this are not used as `http.route` (a template is short; a raw path may not be). */
 const MAX_ROUTE_LENGTH = 256;
@@ -254,7 +254,7 @@ export function setHttpRoute(request: IncomingMessage, route: string): void {
  * process, fed by Node's `diagnostics_channel` (`http.server.request.start`,
  * `http.server.response.finish`) instead of monkey-patching: OTel's http instrumentation added
  * ~15 µs of CPU per request in `bench/http.js`; this path ~0.2 µs for metrics, ~0.6 µs for a
- * request the sampler drops, ~2 µs for a traced one (`bench/http-path.js`).
+ * request the sampler drops, ~1.4 µs for a traced one (`bench/http-path.js`).
  *
  * Metrics, per the OTel semantic conventions:
  * - `http.server.request.duration` (histogram, seconds) by `http.request.method`,
@@ -289,8 +289,8 @@ export class HttpServerInstrumentation {
   private readonly _maxRoutes: number;
   private _routeCount = 0;
   private readonly _parentBased: boolean;
-  /** The provider's sampler and span processors read no attributes at start (see `readsNoStartAttributes`). */
-  private readonly _attributesAfterStart: boolean;
+  /** Starts the SERVER spans when the provider is one `createMonitoring` built for it (decision 006). */
+  private readonly _lean: LeanTracer | undefined;
   /** The propagator's header names, read on the first request (the propagator is set by then). */
   private _fields: readonly string[] | undefined;
   private readonly _wouldSampleRoot: ((now?: number) => boolean) | undefined;
@@ -306,8 +306,8 @@ export class HttpServerInstrumentation {
     requireObject('options', options, '{ collector, ... }');
     requireMethods('collector', options.collector, ['histogram'], 'a MemoryCollector');
     this._collector = options.collector;
-    this._tracer = options.tracerProvider?.getTracer('service-infrastructure/http', '0.1.0');
-    this._attributesAfterStart = options.tracerProvider !== undefined && readsNoStartAttributes(options.tracerProvider);
+    this._tracer = options.tracerProvider?.getTracer(TRACER_NAME, TRACER_VERSION);
+    this._lean = options.tracerProvider === undefined ? undefined : leanTracer(options.tracerProvider, TRACER_NAME, TRACER_VERSION);
     const shape = options.sampler !== undefined ? samplerShape(options.sampler) : undefined;
     this._parentBased = shape?.parentBased ?? false;
     this._wouldSampleRoot = shape?.wouldSampleRoot;
@@ -430,7 +430,7 @@ export class HttpServerInstrumentation {
       const method = series.method;
       const carrier = propagationCarrier(req, (this._fields ??= propagationFields()));
       const parent = carrier === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, carrier);
-      const remote = trace.getSpanContext(parent);
+      let remote = trace.getSpanContext(parent);
       if (remote !== undefined && isSpanContextValid(remote)) {
         // A parent-based sampler drops whatever an unsampled caller started: skip the span and
         // run the handler in the caller's (unsampled) context, keeping its trace id.
@@ -443,11 +443,12 @@ export class HttpServerInstrumentation {
       }
       const name = method === '_OTHER' ? 'HTTP' : method;
       let span: Span;
-      if (this._attributesAfterStart) {
-        // Nothing in this provider reads them at start, and set here they are checked once
-        // instead of three times (~10% of a traced request in-process, ~4% of throughput).
-        span = this._tracer.startSpan(name, BARE_SERVER_SPAN, parent);
-        if (span.isRecording()) span.setAttributes(serverSpanAttributes(req, method, series.scheme));
+      if (this._lean !== undefined) {
+        // The span starts at the clock reading the metrics took, and takes the attributes object
+        // as it is: nothing in this provider reads them at start.
+        if (remote !== undefined && !isSpanContextValid(remote)) remote = undefined;
+        span = this._lean.startSpan(name, SpanKind.SERVER, parent, remote, now);
+        if (span instanceof LeanSpan) span.initAttributes(serverSpanAttributes(req, method, series.scheme));
       } else {
         span = this._tracer.startSpan(name, { kind: SpanKind.SERVER, attributes: serverSpanAttributes(req, method, series.scheme) }, parent);
       }
@@ -484,7 +485,8 @@ export class HttpServerInstrumentation {
     if (state.done) return;
     state.done = true;
     try {
-      const seconds = (performance.now() - state.start) / 1000;
+      const now = performance.now();
+      const seconds = (now - state.start) / 1000;
       const methodSeries = state.series;
       methodSeries.active?.add(-1);
       const status = state.response.statusCode;
@@ -515,7 +517,8 @@ export class HttpServerInstrumentation {
             span.setStatus({ code: SpanStatusCode.ERROR });
           }
         }
-        span.end();
+        if (span instanceof LeanSpan) span.endAt(now);
+        else span.end();
       }
     } catch (err) {
       reportOnce('http.finish', `http server instrumentation failed at request end: ${String(err)}`);

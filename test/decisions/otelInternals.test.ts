@@ -3,7 +3,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { RPCType, getRPCMetadata } from '@opentelemetry/core';
 import { DataPointType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -11,6 +11,9 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { describe, expect, it } from 'vitest';
 import { exemplarsOf } from '../../src/collectors/exemplars.js';
 import { sendExemplars } from '../../src/export/otlpExemplars.js';
+import { MonitoringMode } from '../../src/config/MonitoringMode.js';
+import { createMonitoring } from '../../src/monitoring/createMonitoring.js';
+import { LeanSpan, leanTracer } from '../../src/tracing/LeanTracer.js';
 
 class PlainReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
@@ -38,7 +41,7 @@ describe('OTel internals the SDK relies on', () => {
   });
 });
 
-describe('OTel internals: OTLP exemplars, HTTP context, span fields', () => {
+describe('OTel internals: OTLP exemplars, HTTP context, span fields, lean spans', () => {
   it('002: OTLP metric exporters still have the private serializer the exemplar patch wraps', async () => {
     const { OTLPMetricExporter: Proto } = await import('@opentelemetry/exporter-metrics-otlp-proto');
     const { OTLPMetricExporter: Json } = await import('@opentelemetry/exporter-metrics-otlp-http');
@@ -99,4 +102,26 @@ describe('OTel internals: OTLP exemplars, HTTP context, span fields', () => {
     }
     await provider.shutdown();
   });
+
+  it('006: a LeanSpan has every public member of the SDK span, so processors and exporters find what they read', async () => {
+    const m = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName: 'internals' });
+    try {
+      const sdk = m.tracerProvider.getTracer('t').startSpan('sdk');
+      const lean = leanTracer(m.tracerProvider, 't')!.startSpan('lean', SpanKind.SERVER, ROOT_CONTEXT, undefined, performance.now());
+      expect(lean).toBeInstanceOf(LeanSpan);
+      const missing = publicMembers(sdk).filter((name) => !publicMembers(lean).includes(name));
+      expect(missing, 'the SDK span gained members: see docs/decisions/006-lean-server-spans.md').toEqual([]);
+    } finally {
+      await m.shutdown();
+    }
+  });
 });
+
+/** Names of an object's own and inherited properties and methods, internal (`_`) ones left out. */
+function publicMembers(o: object): string[] {
+  const names = new Set<string>();
+  for (let p: object | null = o; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    for (const name of Object.getOwnPropertyNames(p)) if (!name.startsWith('_') && name !== 'constructor') names.add(name);
+  }
+  return [...names].sort();
+}

@@ -30,6 +30,10 @@ export interface ReceivedSpan {
   readonly attributes: Obj;
   readonly resource: Obj;
   readonly scope: string;
+  /** The span as decoded, every OTLP field (JSON: as sent; protobuf: through the official decoder). */
+  readonly otlp: Obj;
+  /** Its instrumentation scope as decoded. */
+  readonly scopeOtlp: Obj;
 }
 
 /** One metric data point as received. */
@@ -168,7 +172,8 @@ export class OtlpReceiver {
     for (const rs of arr(req['resourceSpans']) as Obj[]) {
       const resource = attrs((rs['resource'] as Obj | undefined)?.['attributes']);
       for (const ss of arr(rs['scopeSpans']) as Obj[]) {
-        const scope = String((ss['scope'] as Obj | undefined)?.['name'] ?? '');
+        const scopeOtlp = (ss['scope'] as Obj | undefined) ?? {};
+        const scope = String(scopeOtlp['name'] ?? '');
         for (const s of arr(ss['spans']) as Obj[]) {
           const status = (s['status'] as Obj | undefined) ?? {};
           this.spans.push({
@@ -183,6 +188,8 @@ export class OtlpReceiver {
             attributes: attrs(s['attributes']),
             resource,
             scope,
+            otlp: s,
+            scopeOtlp,
           });
         }
       }
