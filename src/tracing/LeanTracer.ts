@@ -41,6 +41,11 @@ const DEFAULT_LIMITS: Required<SpanLimits> = Object.freeze({
 
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
 const NO_LINKS: Link[] = [];
+// A new span shares these until its first link, event or status (most SERVER spans get none):
+// readers only read them, and the writers below replace them before writing.
+const NONE_LINKED: Link[] = Object.freeze([]) as unknown as Link[];
+const NO_EVENTS: TimedEvent[] = Object.freeze([]) as unknown as TimedEvent[];
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 
 /** What a provider is built from, handed to {@link enableLeanSpans} by whoever builds it. */
 export interface LeanTracerParts {
@@ -120,9 +125,9 @@ export class LeanTracer {
 export class LeanSpan implements SdkSpan, ReadableSpan {
   declare readonly parentSpanContext?: SpanContext;
   attributes: Attributes = NO_ATTRIBUTES;
-  links: Link[] = [];
-  events: TimedEvent[] = [];
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  links: Link[] = NONE_LINKED;
+  events: TimedEvent[] = NO_EVENTS;
+  status: SpanStatus = UNSET;
   ended = false;
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
@@ -232,6 +237,7 @@ export class LeanSpan implements SdkSpan, ReadableSpan {
 
   addEvent(name: string, attributesOrStartTime?: Attributes | TimeInput, time?: TimeInput): this {
     if (this._endedWarning()) return this;
+    if (this.events === NO_EVENTS) this.events = [];
     const limit = DEFAULT_LIMITS.eventCountLimit;
     if (this.events.length >= limit) {
       if (this.droppedEventsCount === 0) diag.debug('Dropping extra events.');
@@ -250,6 +256,7 @@ export class LeanSpan implements SdkSpan, ReadableSpan {
 
   addLink(link: Link): this {
     if (this._endedWarning()) return this;
+    if (this.links === NONE_LINKED) this.links = [];
     if (this.links.length >= DEFAULT_LIMITS.linkCountLimit) {
       if (this.droppedLinksCount === 0) diag.debug('Dropping extra links.');
       this.links.shift();
