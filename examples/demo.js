@@ -68,7 +68,19 @@ const alerting = createAlerting(monitoring, {
 });
 const alertingApi = createAlertingHandler(alerting);
 const dashboard = createDashboard(monitoring, { port: Number(process.env.DASHBOARD_PORT ?? 9465), sampleIntervalMs: 2000, alerting });
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// Simulated work lasting at least `ms` by performance.now(), the clock phases are timed with. A
+// timer alone can end sooner by that clock: Node starts it from the event loop's cached time,
+// which lags whenever the process was busy or descheduled since the loop last looked.
+const sleep = (ms) =>
+  new Promise((resolve) => {
+    const until = performance.now() + ms;
+    const wait = () => {
+      const left = until - performance.now();
+      if (left > 0) setTimeout(wait, left);
+      else resolve();
+    };
+    wait();
+  });
 
 async function handleOrder(fail = false) {
   return coordinator.measure('order', async (phase) => {
