@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -18,9 +18,13 @@ function monitoring(): Monitoring {
   return m;
 }
 
+/** Temporary folders, removed after each test. */
+const folders: string[] = [];
+
 afterEach(async () => {
   vi.useRealTimers();
   for (const m of handles.splice(0)) await m.shutdown(2000);
+  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 type AlertEvent = Extract<MonitoringEvent, { type: 'alert.pending' | 'alert.firing' | 'alert.resolved' }>;
@@ -73,6 +77,7 @@ describe('rule validation', () => {
 
   it('reads rules from the YAML or JSON file MONITORING_ALERT_RULES names, and names the file when it is bad', () => {
     const dir = mkdtempSync(join(tmpdir(), 'alert-rules-'));
+    folders.push(dir);
     const yaml = join(dir, 'rules.yaml');
     writeFileSync(
       yaml,
