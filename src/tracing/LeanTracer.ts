@@ -1,4 +1,5 @@
 import {
+  INVALID_SPAN_CONTEXT,
   SamplingDecision,
   SpanStatusCode,
   TraceFlags,
@@ -103,7 +104,7 @@ export class LeanTracer {
    * sampler decides, a dropped span is a non-recording one, processors see a recorded one start.
    */
   startSpan(name: string, kind: SpanKind, parent: Context, parentSpanContext: SpanContext | undefined, now: number): Span {
-    if (isTracingSuppressed(parent)) return trace.wrapSpanContext({ traceId: '00000000000000000000000000000000', spanId: '0000000000000000', traceFlags: TraceFlags.NONE });
+    if (isTracingSuppressed(parent)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
     const ids = this._parts.idGenerator;
     const spanId = ids.generateSpanId();
     const traceId = parentSpanContext === undefined ? ids.generateTraceId() : parentSpanContext.traceId;
@@ -114,6 +115,8 @@ export class LeanTracer {
     const spanContext = { traceId, spanId, traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, traceState } as SpanContext;
     if (result.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
     const span = new LeanSpan(this._parts, this._scope, spanContext, parentSpanContext, name, kind, now);
+    // None of the samplers this is enabled for returns attributes. One that did would see the
+    // instrumentation's attributes set over its own, where the SDK lets the sampler's win.
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
     const processors = this._parts.spanProcessors;
     for (let i = 0; i < processors.length; i++) processors[i]!.onStart(span, parent);
