@@ -20,7 +20,7 @@ import {
 } from '@opentelemetry/api';
 import { addHrTimes, hrTimeDuration, isAttributeValue, isTimeInput, isTracingSuppressed, millisToHrTime, sanitizeAttributes, timeInputToHrTime, type InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import type { IdGenerator, ReadableSpan, Sampler, Span as SdkSpan, SpanLimits, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { IdGenerator, ReadableSpan, Sampler, Span as SdkSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
 
 // Decision 006: the SERVER span of a traced request is this class, not the SDK's, when the tracer
 // provider is one `createMonitoring` built. It is the SDK span's contract (`Span` for the code
@@ -30,21 +30,17 @@ import type { IdGenerator, ReadableSpan, Sampler, Span as SdkSpan, SpanLimits, S
 // when every value is valid and within the limits. Everything else (ids, the sampler, the span
 // processors, the resource) is the provider's own.
 
-/** The limits `NodeTracerProvider` applies when given none (the ones `createMonitoring` uses). */
-const DEFAULT_LIMITS: Required<SpanLimits> = Object.freeze({
-  attributeCountLimit: 128,
-  attributeValueLengthLimit: Infinity,
-  eventCountLimit: 128,
-  linkCountLimit: 128,
-  attributePerEventCountLimit: 128,
-  attributePerLinkCountLimit: 128,
-});
+/**
+ * The count limits `NodeTracerProvider` applies when given none, which are the ones
+ * `createMonitoring` uses. Its default value length limit is none, so nothing is truncated.
+ */
+const LIMITS = Object.freeze({ attributes: 128, events: 128, links: 128, attributesPerEvent: 128, attributesPerLink: 128 });
 
+// A new span shares these until its first attribute, link, event or status (most SERVER spans
+// get no link, event or status): readers only read them, and the writers below replace them
+// before writing. The sampler is handed the first two as well.
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
-const NO_LINKS: Link[] = [];
-// A new span shares these until its first link, event or status (most SERVER spans get none):
-// readers only read them, and the writers below replace them before writing.
-const NONE_LINKED: Link[] = Object.freeze([]) as unknown as Link[];
+const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
 const NO_EVENTS: TimedEvent[] = Object.freeze([]) as unknown as TimedEvent[];
 const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 
@@ -62,7 +58,8 @@ const PARTS = new WeakMap<TracerProvider, LeanTracerParts>();
 /**
  * @internal Lets instrumentations start lean spans for `provider`. Only for a provider whose
  * sampler and span processors read nothing of a span at its start but its context (the samplers
- * `createSampler` makes, and the SDK's store, batch and simple processors), with the default limits.
+ * `createSampler` makes, and the SDK's store, batch and simple processors), built without
+ * `spanLimits` (see `LIMITS`).
  */
 export function enableLeanSpans(provider: TracerProvider, parts: LeanTracerParts): void {
   PARTS.set(provider, parts);
@@ -89,6 +86,11 @@ function originAt(now: number): number {
     origin = Date.now() - anchoredAt;
   }
   return origin;
+}
+
+/** The wall-clock `HrTime` of `now`, a `performance.now()` reading, given the origin it is read against. */
+function hrAt(origin: number, now: number): HrTime {
+  return addHrTimes(millisToHrTime(origin), millisToHrTime(now));
 }
 
 /** @internal Starts spans the way the SDK's tracer does, for one instrumentation scope. */
@@ -128,7 +130,7 @@ export class LeanTracer {
 export class LeanSpan implements SdkSpan, ReadableSpan {
   declare readonly parentSpanContext?: SpanContext;
   attributes: Attributes = NO_ATTRIBUTES;
-  links: Link[] = NONE_LINKED;
+  links: Link[] = NO_LINKS;
   events: TimedEvent[] = NO_EVENTS;
   status: SpanStatus = UNSET;
   ended = false;
@@ -136,8 +138,6 @@ export class LeanSpan implements SdkSpan, ReadableSpan {
   droppedEventsCount = 0;
   droppedLinksCount = 0;
   private _attributesCount = 0;
-  /** Whether `attributes` is still the caller's object (adopted) or the frozen empty one. */
-  private _ownAttributes = false;
   private readonly _origin: number;
   private _end = 0;
   /** Set when `end()` was given a time: it wins over `_end`. */
@@ -163,12 +163,12 @@ export class LeanSpan implements SdkSpan, ReadableSpan {
   }
 
   get startTime(): HrTime {
-    return (this._startTime ??= addHrTimes(millisToHrTime(this._origin), millisToHrTime(this._start)));
+    return (this._startTime ??= hrAt(this._origin, this._start));
   }
 
   get endTime(): HrTime {
     if (this._endTime !== undefined) return this._endTime;
-    return this.ended ? (this._endTime = addHrTimes(millisToHrTime(this._origin), millisToHrTime(this._end))) : [0, 0];
+    return this.ended ? (this._endTime = hrAt(this._origin, this._end)) : [0, 0];
   }
 
   get duration(): HrTime {
@@ -184,26 +184,22 @@ export class LeanSpan implements SdkSpan, ReadableSpan {
   }
 
   /**
-   * Sets the first attributes: `attributes` itself is kept when every value is valid and no
-   * limit applies (the instrumentation builds a fresh object per span), else they are copied in
-   * one by one as `setAttributes` does.
+   * Sets the first attributes from `attributes`, a plain object the caller built for this span and
+   * gives up: it is kept as the span's own when every value is a string, number or boolean and
+   * there are no more than the limit, else its entries are set one by one as `setAttributes` does.
    */
   initAttributes(attributes: Attributes): this {
-    if (this._attributesCount !== 0 || this.ended) return this.setAttributes(attributes);
+    if (this.attributes !== NO_ATTRIBUTES || this.ended) return this.setAttributes(attributes);
     let count = 0;
     for (const key in attributes) {
-      const value = attributes[key];
-      const type = typeof value;
-      // Anything but an own string, number or boolean (an array, a value to drop, a long string to
-      // truncate) takes the checked way.
-      if ((type !== 'string' && type !== 'number' && type !== 'boolean') || key.length === 0 || !Object.prototype.hasOwnProperty.call(attributes, key)) return this.setAttributes(attributes);
-      if (type === 'string' && (value as string).length > DEFAULT_LIMITS.attributeValueLengthLimit) return this.setAttributes(attributes);
+      const type = typeof attributes[key];
+      // Anything else (an array, a value to drop, an empty key) takes the checked way.
+      if ((type !== 'string' && type !== 'number' && type !== 'boolean') || key.length === 0) return this.setAttributes(attributes);
       count++;
     }
-    if (count > DEFAULT_LIMITS.attributeCountLimit) return this.setAttributes(attributes);
+    if (count > LIMITS.attributes) return this.setAttributes(attributes);
     this.attributes = attributes;
     this._attributesCount = count;
-    this._ownAttributes = true;
     return this;
   }
 
@@ -217,16 +213,13 @@ export class LeanSpan implements SdkSpan, ReadableSpan {
       diag.warn(`Invalid attribute value set for key: ${key}`);
       return this;
     }
-    if (!this._ownAttributes) {
-      this.attributes = {};
-      this._ownAttributes = true;
-    }
+    if (this.attributes === NO_ATTRIBUTES) this.attributes = {};
     const isNew = !Object.prototype.hasOwnProperty.call(this.attributes, key);
-    if (isNew && this._attributesCount >= DEFAULT_LIMITS.attributeCountLimit) {
+    if (isNew && this._attributesCount >= LIMITS.attributes) {
       this.droppedAttributesCount++;
       return this;
     }
-    this.attributes[key] = truncate(value, DEFAULT_LIMITS.attributeValueLengthLimit);
+    this.attributes[key] = value;
     if (isNew) this._attributesCount++;
     return this;
   }
@@ -241,8 +234,7 @@ export class LeanSpan implements SdkSpan, ReadableSpan {
   addEvent(name: string, attributesOrStartTime?: Attributes | TimeInput, time?: TimeInput): this {
     if (this._endedWarning()) return this;
     if (this.events === NO_EVENTS) this.events = [];
-    const limit = DEFAULT_LIMITS.eventCountLimit;
-    if (this.events.length >= limit) {
+    if (this.events.length >= LIMITS.events) {
       if (this.droppedEventsCount === 0) diag.debug('Dropping extra events.');
       this.events.shift();
       this.droppedEventsCount++;
@@ -252,20 +244,20 @@ export class LeanSpan implements SdkSpan, ReadableSpan {
       if (!isTimeInput(time)) time = attributesOrStartTime;
       attributes = undefined;
     }
-    const { kept, dropped } = limitedAttributes(attributes, DEFAULT_LIMITS.attributePerEventCountLimit);
+    const { kept, dropped } = limitedAttributes(attributes, LIMITS.attributesPerEvent);
     this.events.push({ name, attributes: kept, time: this._time(time), droppedAttributesCount: dropped });
     return this;
   }
 
   addLink(link: Link): this {
     if (this._endedWarning()) return this;
-    if (this.links === NONE_LINKED) this.links = [];
-    if (this.links.length >= DEFAULT_LIMITS.linkCountLimit) {
+    if (this.links === NO_LINKS) this.links = [];
+    if (this.links.length >= LIMITS.links) {
       if (this.droppedLinksCount === 0) diag.debug('Dropping extra links.');
       this.links.shift();
       this.droppedLinksCount++;
     }
-    const { kept, dropped } = limitedAttributes(link.attributes, DEFAULT_LIMITS.attributePerLinkCountLimit);
+    const { kept, dropped } = limitedAttributes(link.attributes, LIMITS.attributesPerLink);
     const out: Link = { context: link.context };
     if (Object.keys(kept).length > 0) out.attributes = kept;
     if (dropped > 0) out.droppedAttributesCount = dropped;
@@ -341,8 +333,8 @@ export class LeanSpan implements SdkSpan, ReadableSpan {
 
   /** A time given to `addEvent` or `end`, as the SDK reads it: a `performance.now()` reading, epoch ms, a Date or an HrTime. */
   private _time(input: TimeInput | undefined): HrTime {
-    if (input === undefined) return addHrTimes(millisToHrTime(this._origin), millisToHrTime(performance.now()));
-    if (typeof input === 'number' && input <= performance.now()) return addHrTimes(millisToHrTime(this._origin), millisToHrTime(input));
+    if (input === undefined) return hrAt(this._origin, performance.now());
+    if (typeof input === 'number' && input <= performance.now()) return hrAt(this._origin, input);
     return timeInputToHrTime(input);
   }
 
@@ -359,27 +351,15 @@ export class LeanSpan implements SdkSpan, ReadableSpan {
   }
 }
 
-function truncate(value: AttributeValue, limit: number): AttributeValue {
-  if (limit === Infinity) return value;
-  if (typeof value === 'string') return value.length <= limit ? value : value.substring(0, limit);
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' && v.length > limit ? v.substring(0, limit) : v)) as AttributeValue;
-  return value;
-}
-
-/** An event's or link's attributes: valid ones (the SDK's check), at most `limit`, and how many were left out. */
+/** An event's or link's attributes: the valid ones (the SDK's check, a copy), the first `limit` of them kept. */
 function limitedAttributes(attributes: Attributes | undefined, limit: number): { kept: Attributes; dropped: number } {
-  const kept: Attributes = {};
-  let count = 0;
+  const kept = sanitizeAttributes(attributes);
+  let seen = 0;
   let dropped = 0;
-  const valid = sanitizeAttributes(attributes);
-  for (const key in valid) {
-    const value = valid[key]!;
-    if (count >= limit) {
-      dropped++;
-      continue;
-    }
-    kept[key] = truncate(value, DEFAULT_LIMITS.attributeValueLengthLimit);
-    count++;
+  for (const key in kept) {
+    if (++seen <= limit) continue;
+    delete kept[key];
+    dropped++;
   }
   return { kept, dropped };
 }
