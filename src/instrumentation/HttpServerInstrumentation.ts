@@ -430,8 +430,10 @@ export class HttpServerInstrumentation {
       const method = series.method;
       const carrier = propagationCarrier(req, (this._fields ??= propagationFields()));
       const parent = carrier === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, carrier);
-      let remote = trace.getSpanContext(parent);
-      if (remote !== undefined && isSpanContextValid(remote)) {
+      const extracted = trace.getSpanContext(parent);
+      // The caller's span context, when it sent a valid one.
+      const remote = extracted !== undefined && isSpanContextValid(extracted) ? extracted : undefined;
+      if (remote !== undefined) {
         // A parent-based sampler drops whatever an unsampled caller started: skip the span and
         // run the handler in the caller's (unsampled) context, keeping its trace id.
         if (this._parentBased && (remote.traceFlags & TraceFlags.SAMPLED) === 0) return runIn(res, message.server, parent);
@@ -446,7 +448,6 @@ export class HttpServerInstrumentation {
       if (this._lean !== undefined) {
         // The span starts at the clock reading the metrics took, and takes the attributes object
         // as it is: nothing in this provider reads them at start.
-        if (remote !== undefined && !isSpanContextValid(remote)) remote = undefined;
         span = this._lean.startSpan(name, SpanKind.SERVER, parent, remote, now);
         if (span instanceof LeanSpan) span.initAttributes(serverSpanAttributes(req, method, series.scheme));
       } else {
@@ -844,8 +845,6 @@ function serverSpanAttributes(req: IncomingMessage, method: string, scheme: stri
 }
 
 function redactQuery(query: string): string {
-  // Each of the names holds `ig` (Sig, sig) or is AWSAccessKeyId: most queries skip the pattern.
-  if (!query.includes('ig') && !query.includes('AWSA')) return query;
   if (!/(?:^|&)(?:AWSAccessKeyId|Signature|sig|X-Goog-Signature)=/.test(query)) return query;
   return query
     .split('&')
