@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -335,6 +336,33 @@ describe('HttpServerInstrumentation', () => {
     expect(monitoring.spanStore.total).toBe(1);
     expect(keys).toHaveLength(2);
     expect(keys[1]).toEqual(keys[0]);
+  });
+
+  it('a handler sees its span and the app’s own AsyncLocalStorage stores of the frame the server listened in', async () => {
+    // Entering the request's context must add to the connection's async context, not replace it.
+    const { monitoring } = setup();
+    const tenants = new AsyncLocalStorage<string>();
+    const seen: { tenant: string | undefined; spanId: string | undefined }[] = [];
+    const server = http.createServer((_req, res) => {
+      seen.push({ tenant: tenants.getStore(), spanId: trace.getActiveSpan()?.spanContext().spanId });
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => tenants.run('tenant-a', () => server.listen(0, '127.0.0.1', resolve)));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    cleanups.push(() => server.closeAllConnections());
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    cleanups.push(() => agent.destroy());
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((resolve, reject) => {
+        http.get(`${url}/orders/${i}`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject);
+      });
+    }
+    const serverSpans = monitoring.spanStore.spans().filter((s) => s.kind === SpanKind.SERVER);
+    expect(serverSpans).toHaveLength(3);
+    expect(seen.map((s) => s.tenant)).toEqual(['tenant-a', 'tenant-a', 'tenant-a']);
+    expect(seen.map((s) => s.spanId)).toEqual(serverSpans.map((s) => s.spanContext().spanId));
+    expect(tenants.getStore()).toBeUndefined();
   });
 
   it('a span processor or sampler of the app sees the request attributes when the span starts', async () => {
