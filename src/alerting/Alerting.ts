@@ -1,6 +1,5 @@
 import { positiveIntOr, requireNonBlankString, requireObject } from '../internal/configCheck.js';
 import { diag, type BatchObservableResult, type Meter, type ObservableResult } from '@opentelemetry/api';
-import { ConfigurationError } from '../errors/MonitoringError.js';
 import type { AlertEventPayload } from '../events/types.js';
 import type { EventBus } from '../events/EventBus.js';
 import { reportOnce } from '../internal/report.js';

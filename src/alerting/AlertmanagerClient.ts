@@ -1,5 +1,4 @@
 import { requireArray, requireHttpUrl } from '../internal/configCheck.js';
-import { ConfigurationError } from '../errors/MonitoringError.js';
 import { DeliveryQueue } from './DeliveryQueue.js';
 import { parseDuration, type Duration } from './duration.js';
 import type { NotifiableAlert } from './Dispatcher.js';

@@ -1,5 +1,4 @@
 import { requireIntAtLeast, requireMethods, requireMilliseconds, requireNonEmptyString, requirePositiveInt } from '../internal/configCheck.js';
-import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 import { withTimeout } from '../internal/timeout.js';
 

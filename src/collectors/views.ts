@@ -1,6 +1,5 @@
 import { finiteIncreasing, requireArray, requireIntAtLeast, requireNonEmptyString } from '../internal/configCheck.js';
 import { AggregationType, type ViewOptions } from '@opentelemetry/sdk-metrics';
-import { ConfigurationError } from '../errors/MonitoringError.js';
 
 /**
  * An OTel view giving the matching OTel histogram instruments base-2 exponential buckets, so

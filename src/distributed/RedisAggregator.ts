@@ -2,7 +2,7 @@ import { raceDeadline } from '../internal/timeout.js';
 import { hostname } from 'node:os';
 import { metrics, type Meter } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
-import { ConfigurationError, UnavailableError } from '../errors/MonitoringError.js';
+import { UnavailableError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 import { COMMIT_SCRIPT } from './commitScript.js';
 import { closeRedis, openRedis, type OpenedRedis, type RedisTarget } from './connection.js';

@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { metrics, type Meter } from '@opentelemetry/api';
 import type { EventBus } from '../events/EventBus.js';
 import type { EventPattern, MonitoringEvent } from '../events/types.js';
-import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 import { closeRedis, openRedis, type OpenedRedis, type RedisTarget } from './connection.js';
 import { positiveIntOr, requireArray, requireMethods, requireNumber, requireObject, shortStringOr } from '../internal/configCheck.js';

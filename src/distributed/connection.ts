@@ -1,7 +1,6 @@
 import { requireMatch, requireObject } from '../internal/configCheck.js';
 import { raceDeadline } from '../internal/timeout.js';
 import { Redis, type RedisOptions } from 'ioredis';
-import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 
 /**

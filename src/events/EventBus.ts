@@ -1,7 +1,6 @@
 import { requireFunction, requireMatch, requirePositiveInt } from '../internal/configCheck.js';
 import { raceDeadline } from '../internal/timeout.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 import type {
   EventInput,

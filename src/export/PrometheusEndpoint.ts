@@ -5,7 +5,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import type { CollectionResult, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { ConfigurationError } from '../errors/MonitoringError.js';
 import { closeServer, markOwnServer } from '../internal/ownServers.js';
 import { reportOnce } from '../internal/report.js';
 import {

@@ -1,7 +1,6 @@
 import { requireMethods, requireNonEmptyString, requireObject } from '../internal/configCheck.js';
 import type { HistogramSummary } from '../collectors/MemoryCollector.js';
 import type { Labels } from '../collectors/MetricStore.js';
-import { ConfigurationError } from '../errors/MonitoringError.js';
 
 /** What the metric-based checkers read from a `MemoryCollector`. */
 export interface CollectorReader {

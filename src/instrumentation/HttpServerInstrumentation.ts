@@ -25,7 +25,6 @@ import type { MemoryCollector } from '../collectors/MemoryCollector.js';
 import { samplerShape } from '../tracing/createSampler.js';
 import { LeanSpan, leanTracer, type LeanTracer } from '../tracing/LeanTracer.js';
 import type { BoundGauge, BoundHistogram, GaugeMetric, HistogramMetric } from '../collectors/handles.js';
-import { ConfigurationError } from '../errors/MonitoringError.js';
 import { isOwnServer } from '../internal/ownServers.js';
 import { reportOnce } from '../internal/report.js';
 

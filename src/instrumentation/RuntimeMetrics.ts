@@ -4,7 +4,6 @@ import v8 from 'node:v8';
 import type { BatchObservableResult, Observable } from '@opentelemetry/api';
 import type { MemoryCollector } from '../collectors/MemoryCollector.js';
 import type { BoundHistogram, HistogramMetric } from '../collectors/handles.js';
-import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 
 /** Histogram of event-loop delay samples, seconds. */

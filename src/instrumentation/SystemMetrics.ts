@@ -3,7 +3,6 @@ import { statfs } from 'node:fs/promises';
 import type { BatchObservableCallback, BatchObservableResult, Meter, MeterOptions, MeterProvider as ApiMeterProvider, MetricOptions, Observable } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { MemoryCollector } from '../collectors/MemoryCollector.js';
-import { ConfigurationError } from '../errors/MonitoringError.js';
 import { reportOnce } from '../internal/report.js';
 import { lazyRequire } from '../internal/lazyRequire.js';
 

@@ -1,7 +1,6 @@
 import { requireNumber } from '../internal/configCheck.js';
 import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
 import { SamplingDecision, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
-import { ConfigurationError } from '../errors/MonitoringError.js';
 
 /**
  * Samples at most `tracesPerSecond` new traces per second (a token bucket refilled continuously,

@@ -1,7 +1,6 @@
 // Every setup check of the health module names the option and the value it was given, and says
 // what it expected; the edges just inside each range are still accepted.
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryCollector } from '../../src/collectors/MemoryCollector.js';
 import { BacklogHealthChecker } from '../../src/health/checkers/BacklogHealthChecker.js';
 import { CacheHealthChecker } from '../../src/health/checkers/CacheHealthChecker.js';
 import { ConnectionPoolHealthChecker } from '../../src/health/checkers/ConnectionPoolHealthChecker.js';

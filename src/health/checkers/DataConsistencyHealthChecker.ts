@@ -1,5 +1,4 @@
 import { requireFunction, requireOneOf } from '../../internal/configCheck.js';
-import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { HealthStatus } from '../../events/types.js';
 import type { HealthCheckResult, HealthChecker } from '../types.js';
 

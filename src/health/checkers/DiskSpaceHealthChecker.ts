@@ -1,6 +1,5 @@
 import { requireNonEmptyString } from '../../internal/configCheck.js';
 import { statfs } from 'node:fs/promises';
-import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { HealthStatus } from '../../events/types.js';
 import { worse } from '../result.js';
 import { checkThresholds, explain, grade, round, scaled, type Thresholds } from '../thresholds.js';

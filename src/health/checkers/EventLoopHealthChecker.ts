@@ -1,6 +1,5 @@
 import { requireNumber, requirePositiveInt } from '../../internal/configCheck.js';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { ConfigurationError } from '../../errors/MonitoringError.js';
 import { checkThresholds, explain, grade, round, type Thresholds } from '../thresholds.js';
 import type { HealthCheckResult, HealthChecker } from '../types.js';
 

@@ -1,5 +1,4 @@
 import { requireFunction, requireHttpUrl, requireOneOf } from '../../internal/configCheck.js';
-import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { HealthStatus } from '../../events/types.js';
 import { worse } from '../result.js';
 import { checkThresholds, explain, grade, round, type Thresholds } from '../thresholds.js';

@@ -1,6 +1,5 @@
 import { positiveIntOr, requireFiniteAbove, requireMethods, requireNonEmptyString, requireObject } from '../../internal/configCheck.js';
 import type { Labels } from '../../collectors/MetricStore.js';
-import { ConfigurationError } from '../../errors/MonitoringError.js';
 import type { CollectorReader } from '../sources.js';
 import { requireThresholds, explain, grade, round, scaled, type Thresholds } from '../thresholds.js';
 import type { HealthCheckResult, HealthChecker } from '../types.js';

@@ -1,5 +1,4 @@
 import { requireFunction, requireObject } from '../../internal/configCheck.js';
-import { ConfigurationError } from '../../errors/MonitoringError.js';
 import { compileSource, type CollectorReader, type ValueSource } from '../sources.js';
 import { requireThresholds, explain, grade, round, type Thresholds } from '../thresholds.js';
 import type { HealthCheckResult, HealthChecker } from '../types.js';
