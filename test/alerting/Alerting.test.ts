@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAlerting } from '../../src/alerting/createAlerting.js';
@@ -10,6 +9,7 @@ import type { MonitoringEvent } from '../../src/events/types.js';
 import { createPrometheusEndpoint } from '../../src/export/PrometheusEndpoint.js';
 import { createMonitoring, type Monitoring } from '../../src/monitoring/createMonitoring.js';
 import { MonitoringMode } from '../../src/config/MonitoringMode.js';
+import { tempDirPerTest } from '../helpers/perTest.js';
 
 const handles: Monitoring[] = [];
 function monitoring(): Monitoring {
@@ -18,14 +18,12 @@ function monitoring(): Monitoring {
   return m;
 }
 
-/** Temporary folders, removed after each test. */
-const folders: string[] = [];
-
 afterEach(async () => {
   vi.useRealTimers();
   for (const m of handles.splice(0)) await m.shutdown(2000);
-  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+const rulesDir = tempDirPerTest('alert-rules-');
 
 type AlertEvent = Extract<MonitoringEvent, { type: 'alert.pending' | 'alert.firing' | 'alert.resolved' }>;
 function recordAlerts(m: Monitoring): AlertEvent[] {
@@ -76,8 +74,7 @@ describe('rule validation', () => {
   });
 
   it('reads rules from the YAML or JSON file MONITORING_ALERT_RULES names, and names the file when it is bad', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'alert-rules-'));
-    folders.push(dir);
+    const dir = rulesDir();
     const yaml = join(dir, 'rules.yaml');
     writeFileSync(
       yaml,

@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StandaloneDashboard } from '../../src/dashboard/StandaloneDashboard.js';
+import { tempDirPerTest } from '../helpers/perTest.js';
 
 function otlpJsonTrace(i: number, service = 'persisted-app'): Uint8Array {
   const traceId = (i + 1).toString(16).padStart(32, '0');
@@ -41,14 +40,10 @@ function otlpJsonCounter(value: number): Uint8Array {
 }
 
 describe('standalone dashboard persistence', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
+  const dataDir = tempDirPerTest('dash-journal-');
 
   it('a restart keeps the traces and the metric history', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dash-journal-'));
-    dirs.push(dir);
+    const dir = dataDir();
     const first = new StandaloneDashboard({ port: 0, otlpPort: 0, dataDir: dir });
     first.ingest('traces', otlpJsonTrace(1), true);
     first.ingest('metrics', otlpJsonCounter(7), true);
@@ -68,8 +63,7 @@ describe('standalone dashboard persistence', () => {
   });
 
   it('stays under its size cap and keeps the newest data', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dash-journal-'));
-    dirs.push(dir);
+    const dir = dataDir();
     const max = 64 * 1024;
     const d = new StandaloneDashboard({ port: 0, otlpPort: 0, dataDir: dir, dataMaxBytes: max });
     for (let i = 0; i < 500; i++) d.ingest('traces', otlpJsonTrace(i), true);

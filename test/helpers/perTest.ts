@@ -1,6 +1,9 @@
 // Factories for the objects a test file makes in many of its tests: each one made is shut down
 // after the test that made it (call the factory at the top level of the file, so its afterEach
 // hook is registered there).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { MemoryCollector } from '../../src/collectors/MemoryCollector.js';
 import { MonitoringMode } from '../../src/config/MonitoringMode.js';
@@ -29,5 +32,18 @@ export function monitoringPerTest(serviceName: string): () => Monitoring {
     const m = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName }, { registerGlobal: false });
     made.push(m);
     return m;
+  };
+}
+
+/** A temporary-folder factory (`mkdtemp` under the OS temp folder); each folder is removed after its test. */
+export function tempDirPerTest(prefix: string): () => string {
+  const made: string[] = [];
+  afterEach(() => {
+    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    made.push(dir);
+    return dir;
   };
 }
