@@ -208,6 +208,16 @@ describe('HttpServerInstrumentation', () => {
     expect(phase.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
   });
 
+  it('redacts the credentials of signed URLs in url.query, and only those parameters', async () => {
+    const { monitoring } = setup();
+    const url = await serve((_req, res) => res.end('ok'));
+    const query = 'X-Goog-Signature=g00g&name=x&sig=s1&AWSAccessKeyId=AKIA1&Signature=zz&design=1&mysig=2';
+    await (await fetch(`${url}/file?${query}`)).text();
+    await (await fetch(`${url}/plain?design=1&signal=2`)).text();
+    const queries = monitoring.spanStore.spans().map((s) => s.attributes['url.query']);
+    expect(queries).toEqual(['X-Goog-Signature=REDACTED&name=x&sig=REDACTED&AWSAccessKeyId=REDACTED&Signature=REDACTED&design=1&mysig=2', 'design=1&signal=2']);
+  });
+
   it('a sampled request leaves its trace as the exemplar of its duration bucket; a dropped one does not', async () => {
     type Point = { attributes: Record<string, unknown>; value: { sum: number }; exemplars?: { traceId: string; spanId: string; value: number }[] };
     const exemplarsOf = async (m: Monitoring): Promise<{ sum: number; exemplars: Point['exemplars'] }> => {
