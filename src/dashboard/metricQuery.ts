@@ -76,7 +76,7 @@ export function runQuery(history: MetricHistory, q: MetricQuery): QueryResult {
           if (cur === undefined) continue;
           const h = s.histograms[cur]!;
           // The window of a step: from the last point before the step (if any) to the step's last.
-          const prevIdx = previousPoint(i === 0 ? cur : at[i - 1], cur);
+          const prevIdx = previousPoint(i === 0 ? undefined : at[i - 1], cur);
           const prev = prevIdx !== undefined ? s.histograms[prevIdx] : undefined;
           bounds ??= h.bounds;
           if (h.bounds.length !== bounds.length) continue;
@@ -129,6 +129,7 @@ function lastPerStep(s: SeriesHistory, from: number, step: number, nSteps: numbe
   return at;
 }
 
+/** The point a step's window starts from: the previous step's last point, else the point before `cur`. */
 function previousPoint(prevStepIdx: number | undefined, cur: number): number | undefined {
   if (prevStepIdx !== undefined && prevStepIdx < cur) return prevStepIdx;
   return cur > 0 ? cur - 1 : undefined;
