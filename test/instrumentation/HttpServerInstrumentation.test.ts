@@ -39,9 +39,10 @@ function connectionsOf(url: string): Promise<number> {
   return new Promise((resolve, reject) => servers.get(url)!.getConnections((err, n) => (err ? reject(err) : resolve(n))));
 }
 
-async function serve(handler: http.RequestListener): Promise<string> {
+/** Serves `handler` on a free port; `around` runs the `listen` call (inside an app's context, say). */
+async function serve(handler: http.RequestListener, around: (listen: () => void) => void = (listen) => listen()): Promise<string> {
   const server = http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => around(() => server.listen(0, '127.0.0.1', resolve)));
   servers.set(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, server);
   cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   cleanups.push(() => server.closeAllConnections());
@@ -353,21 +354,14 @@ describe('HttpServerInstrumentation', () => {
     const { monitoring } = setup();
     const tenants = new AsyncLocalStorage<string>();
     const seen: { tenant: string | undefined; spanId: string | undefined }[] = [];
-    const server = http.createServer((_req, res) => {
-      seen.push({ tenant: tenants.getStore(), spanId: trace.getActiveSpan()?.spanContext().spanId });
-      res.end('ok');
-    });
-    await new Promise<void>((resolve) => tenants.run('tenant-a', () => server.listen(0, '127.0.0.1', resolve)));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    cleanups.push(() => server.closeAllConnections());
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    cleanups.push(() => agent.destroy());
-    for (let i = 0; i < 3; i++) {
-      await new Promise<void>((resolve, reject) => {
-        http.get(`${url}/orders/${i}`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject);
-      });
-    }
+    const url = await serve(
+      (_req, res) => {
+        seen.push({ tenant: tenants.getStore(), spanId: trace.getActiveSpan()?.spanContext().spanId });
+        res.end('ok');
+      },
+      (listen) => tenants.run('tenant-a', listen),
+    );
+    for (let i = 0; i < 3; i++) expect(await (await fetch(`${url}/orders/${i}`)).text()).toBe('ok');
     const serverSpans = monitoring.spanStore.spans().filter((s) => s.kind === SpanKind.SERVER);
     expect(serverSpans).toHaveLength(3);
     expect(seen.map((s) => s.tenant)).toEqual(['tenant-a', 'tenant-a', 'tenant-a']);
