@@ -291,7 +291,7 @@ export class HttpServerInstrumentation {
   /** Starts the SERVER spans when the provider is one `createMonitoring` built for it (decision 006). */
   private readonly _lean: LeanTracer | undefined;
   /** The propagator's header names, read on the first request (the propagator is set by then). */
-  private _fields: readonly string[] | undefined;
+  private _fields: PropagationFields | undefined;
   private readonly _wouldSampleRoot: ((now?: number) => boolean) | undefined;
   private _enabled = false;
   private readonly _onStart: (message: unknown) => void;
@@ -770,25 +770,61 @@ function runIn(res: ServerResponse, server: Server, ctx: Context): void {
 
 /**
  * The propagation headers of a request (`traceparent`, `tracestate`, `baggage`: whatever the
- * global propagator's `fields()` are); undefined when there are none. Node's server has built
- * `req.headers` (lower-cased names) before the start channel fires, to check `Host`, so looking
- * the few names up there costs a handful of property reads.
+ * global propagator's `fields()` are); undefined when there are none. They are read from
+ * `req.rawHeaders`, which the parser has filled, and not from `req.headers`: that object is built
+ * on its first read (every name lower-cased and interned, every value copied into it), which a
+ * server that never reads it would otherwise pay on every request for the instrumentation's sake.
+ * Names are compared without case; a header sent twice is joined with `, `, as `req.headers` joins it.
  */
-function propagationCarrier(req: IncomingMessage, fields: readonly string[]): Record<string, string> | undefined {
-  const headers = req.headers;
+function propagationCarrier(req: IncomingMessage, fields: PropagationFields): Record<string, string> | undefined {
+  const raw = req.rawHeaders;
   let carrier: Record<string, string> | undefined;
-  for (let i = 0; i < fields.length; i++) {
-    const name = fields[i]!;
-    const value = headers[name];
-    if (value === undefined) continue;
-    (carrier ??= {})[name] = Array.isArray(value) ? value.join(',') : value;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const field = fields.match(raw[i]!);
+    if (field === undefined) continue;
+    const value = raw[i + 1]!;
+    carrier ??= {};
+    const seen = carrier[field];
+    carrier[field] = seen === undefined ? value : `${seen}, ${value}`;
   }
   return carrier;
 }
 
-/** The global propagator's header names, lower-cased. */
-function propagationFields(): readonly string[] {
-  return propagation.fields().map((f) => f.toLowerCase());
+/** The global propagator's header names, lower-cased, indexed by length. */
+class PropagationFields {
+  /** Names by their length: a header name of another length is rejected with one array read. */
+  private readonly _byLength: (string[] | undefined)[] = [];
+
+  constructor(names: readonly string[]) {
+    for (const name of names) {
+      const lower = name.toLowerCase();
+      const same = (this._byLength[lower.length] ??= []);
+      if (!same.includes(lower)) same.push(lower);
+    }
+  }
+
+  /** The field `name` (a header name as sent) is, in lower case; undefined if none. */
+  match(name: string): string | undefined {
+    if (name.length >= this._byLength.length) return undefined;
+    const candidates = this._byLength[name.length];
+    if (candidates === undefined) return undefined;
+    for (let i = 0; i < candidates.length; i++) if (equalsIgnoringAsciiCase(name, candidates[i]!)) return candidates[i];
+    return undefined;
+  }
+}
+
+/** Whether `name` equals `lower` (lower case, same length) when ASCII capitals are lowered. */
+function equalsIgnoringAsciiCase(name: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    let c = name.charCodeAt(i);
+    if (c >= 65 && c <= 90) c |= 32;
+    if (c !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+function propagationFields(): PropagationFields {
+  return new PropagationFields(propagation.fields());
 }
 
 /**

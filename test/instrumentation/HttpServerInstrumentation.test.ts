@@ -266,6 +266,27 @@ describe('HttpServerInstrumentation', () => {
     expect(seenBaggage).toBe('acme');
   });
 
+  it('a propagation header sent twice reaches the propagator joined, as req.headers joins it', async () => {
+    const { monitoring } = setup('parentbased_rate_limited', true, 0);
+    let seen: Record<string, unknown> = {};
+    const url = await serve((req, res) => {
+      const baggage = propagation.getActiveBaggage();
+      seen = { tenant: baggage?.getEntry('tenant')?.value, region: baggage?.getEntry('region')?.value, header: req.headers.baggage };
+      res.end('ok');
+    });
+    // Two `Baggage` lines, and `X-Other`: a name as long as `baggage` that is not a propagation field.
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(url, { headers: { Baggage: ['tenant=acme', 'region=eu'], 'X-Other': 'region=us' } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(seen).toEqual({ tenant: 'acme', region: 'eu', header: 'tenant=acme, region=eu' });
+    expect(monitoring.spanStore.total).toBe(0);
+  });
+
   it('a sampled-out request has no span but still counts in the metrics', async () => {
     const { monitoring } = setup('always_off');
     const url = await serve((_req, res) => {
