@@ -1,0 +1,138 @@
+// Instructions per request of the bench/http-server.js cases, counted by valgrind's callgrind in a
+// real server under wrk. bench/http.js measures throughput, and on a shared machine its pairs
+// spread by a few percent, as much as the changes being looked for; callgrind counts instructions,
+// which depend on the code run and not on what the neighbours do.
+//
+//   npm run build && node bench/http-callgrind.js   # CASES=si-red,si-trace-rate CONNECTIONS=1 WARM=60 MEASURE=20
+//   CASES=si-trace-rate,si-trace-rate@/path/to/other/dist/index.js node bench/http-callgrind.js   # A/B
+//
+// Needs valgrind (Debian's package) and wrk. Each case runs alone, in its own process under
+// callgrind (about 50 times slower than natively), with counting off while wrk warms it up for
+// WARM seconds and on for the next MEASURE seconds. The instructions of that window are split three
+// ways by the function they ran in: V8's compilers (which keep optimising long after a native run
+// would have settled, at a pace that varies from run to run), the garbage collector (a scavenge
+// falls in the window or does not), and the rest, "mutator": JavaScript, Node's C++ and libuv, and
+// V8's builtins. The mutator count repeats within 1–3% between runs of one build (Node 26: RED
+// 55.2k–55.8k over three runs, bare 51.0k and 54.4k over two); the other two are shown but not
+// compared. Counts are not cycles: a cache miss costs one instruction here, so a change that only
+// moves memory about shows in bench/http.js and not here.
+//
+// The rate-limited case traces TRACE_RATE requests a second (default 5 here): under callgrind a
+// server answers about 1,000 a second, so this keeps the share of sampled requests near what 100/s
+// is natively. CONNECTIONS (default 1) is wrk's; with one connection every request is a full turn
+// of the event loop, and the counts vary least.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url));
+const WARM = Number(process.env.WARM ?? 60);
+const MEASURE = Number(process.env.MEASURE ?? 20);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 1);
+const SERVER_NODE = process.env.SERVER_NODE ?? process.execPath;
+const CASES = ['bare', ...(process.env.CASES ?? 'si-red,si-trace-rate').split(',').filter((c) => c !== 'bare')];
+const PIN = hasTaskset();
+
+for (const tool of ['valgrind', 'callgrind_control', 'callgrind_annotate', 'wrk']) {
+  try {
+    execFileSync('which', [tool], { stdio: 'ignore' });
+  } catch {
+    throw new Error(`bench/http-callgrind.js needs ${tool} (Debian: apt-get install valgrind wrk)`);
+  }
+}
+
+function hasTaskset() {
+  try {
+    execFileSync('taskset', ['-c', '1', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs one case under callgrind; resolves with the path of its dump and the requests it covers. */
+async function measure(which, dir) {
+  const out = join(dir, 'callgrind.out');
+  const argv = ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`, SERVER_NODE, SERVER, which];
+  const child = spawn(PIN ? 'taskset' : argv[0], PIN ? ['-c', '0', ...argv] : argv.slice(1), {
+    stdio: ['pipe', 'pipe', 'ignore'],
+    env: { ...process.env, TRACE_RATE: process.env.TRACE_RATE ?? '5' },
+  });
+  const waiting = [];
+  let port;
+  let buffered = '';
+  const listening = new Promise((resolve, reject) => {
+    child.on('exit', (code) => reject(new Error(`${which} exited with ${code} under valgrind`)));
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      buffered += chunk;
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        const m = /^listening (\d+)$/.exec(line);
+        if (m) {
+          port = Number(m[1]);
+          resolve();
+        } else if (line.startsWith('stats ')) waiting.shift()?.(JSON.parse(line.slice(6)));
+      }
+    });
+  });
+  const stats = () => new Promise((resolve) => (waiting.push(resolve), child.stdin.write('stats\n')));
+  const load = (seconds) => {
+    const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, `http://127.0.0.1:${port}/`];
+    execFileSync(PIN ? 'taskset' : 'wrk', PIN ? ['-c', '1', 'wrk', ...args] : args);
+  };
+  const control = (...args) => execFileSync('callgrind_control', [...args, String(child.pid)], { stdio: 'ignore' });
+  try {
+    await listening;
+    load(WARM);
+    control('-i', 'on');
+    const before = await stats();
+    load(MEASURE);
+    const after = await stats();
+    control('-i', 'off');
+    control('-d');
+    const dump = readdirSync(dir).find((f) => f.startsWith('callgrind.out.'));
+    if (dump === undefined) throw new Error(`callgrind wrote no dump for ${which}`);
+    return { dump: join(dir, dump), requests: after.served - before.served };
+  } finally {
+    child.removeAllListeners('exit');
+    child.kill('SIGKILL');
+  }
+}
+
+const GC = /Scaveng|heap::|Heap::|IterateObjectCache|MarkCompact|Sweeper|cppgc|Marking|Evacuat|MemoryAllocator|PagedSpace|NewSpace|SemiSpace|MemoryChunk|GCTracer|IteratePointers|SizeFromMap|OnMoveEvent|RememberedSet|SlotSet/;
+const COMPILER = /compiler::|maglev::|turboshaft|Turboshaft|Zone::|Assembler|RelocIterator|baseline::|interpreter::Bytecode|CodeGenerator|Parser|Scanner|Deoptimizer|OptimizingCompile/;
+
+/** Instructions per request by kind, from a dump's per-function totals. */
+function split(dump, requests) {
+  const text = execFileSync('callgrind_annotate', ['--threshold=100', dump], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const kinds = { mutator: 0, gc: 0, compiler: 0 };
+  for (const line of text.split('\n')) {
+    const m = /^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*)$/.exec(line);
+    if (m === null || m[2].includes('PROGRAM TOTALS')) continue;
+    const ir = Number(m[1].replaceAll(',', '')) / requests;
+    kinds[GC.test(m[2]) ? 'gc' : COMPILER.test(m[2]) ? 'compiler' : 'mutator'] += ir;
+  }
+  return kinds;
+}
+
+const serverNode = execFileSync(SERVER_NODE, ['--version'], { encoding: 'utf8' }).trim();
+console.log(`# servers on node ${serverNode} under callgrind, wrk -t1 -c${CONNECTIONS}, ${WARM}s warm-up, ${MEASURE}s counted, ${new Date().toISOString()}`);
+console.log(`${'case'.padEnd(24)} ${'requests'.padStart(8)}  ${'mutator Ir/req'.padStart(14)}  ${'over bare'.padStart(9)}  ${'gc'.padStart(6)}  ${'compiler'.padStart(8)}`);
+let bare;
+for (const which of CASES) {
+  const dir = mkdtempSync(join(tmpdir(), 'si-callgrind-'));
+  try {
+    const { dump, requests } = await measure(which, dir);
+    const k = split(dump, requests);
+    bare ??= k.mutator;
+    const over = k.mutator - bare;
+    console.log(`${which.padEnd(24)} ${String(requests).padStart(8)}  ${k.mutator.toFixed(0).padStart(14)}  ${`${over >= 0 ? '+' : ''}${over.toFixed(0)}`.padStart(9)}  ${k.gc.toFixed(0).padStart(6)}  ${k.compiler.toFixed(0).padStart(8)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
