@@ -427,7 +427,7 @@ export class HttpServerInstrumentation {
       series.active?.add(1);
       if (this._tracer === undefined) return;
       const method = series.method;
-      const carrier = propagationCarrier(req, (this._fields ??= propagationFields()));
+      const carrier = propagationCarrier(req, (this._fields ??= new PropagationFields(propagation.fields())));
       const parent = carrier === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, carrier);
       const extracted = trace.getSpanContext(parent);
       // The caller's span context, when it sent a valid one.
@@ -821,10 +821,6 @@ function equalsIgnoringAsciiCase(name: string, lower: string): boolean {
     if (c !== lower.charCodeAt(i)) return false;
   }
   return true;
-}
-
-function propagationFields(): PropagationFields {
-  return new PropagationFields(propagation.fields());
 }
 
 /**
