@@ -12,8 +12,8 @@
 // ways by the function they ran in: V8's compilers (which keep optimising long after a native run
 // would have settled, at a pace that varies from run to run), the garbage collector (a scavenge
 // falls in the window or does not), and the rest, "mutator": JavaScript, Node's C++ and libuv, and
-// V8's builtins. The mutator count repeats within 1–3% between runs of one build (Node 26: RED
-// 55.2k–55.8k over three runs, bare 51.0k and 54.4k over two); the other two are shown but not
+// V8's builtins. The mutator count repeats within 1–4% between runs of one build (Node 26: RED
+// 57.4k and 57.7k, a context per request 53.8k and 55.9k); the other two are shown but not
 // compared. Counts are not cycles: a cache miss costs one instruction here, so a change that only
 // moves memory about shows in bench/http.js and not here.
 //
@@ -105,7 +105,8 @@ async function measure(which, dir) {
 }
 
 const GC = /Scaveng|heap::|Heap::|IterateObjectCache|MarkCompact|Sweeper|cppgc|Marking|Evacuat|MemoryAllocator|PagedSpace|NewSpace|SemiSpace|MemoryChunk|GCTracer|IteratePointers|SizeFromMap|OnMoveEvent|RememberedSet|SlotSet/;
-const COMPILER = /compiler::|maglev::|turboshaft|Turboshaft|Zone::|Assembler|RelocIterator|baseline::|interpreter::Bytecode|CodeGenerator|Parser|Scanner|Deoptimizer|OptimizingCompile/;
+// V8's JavaScript parser, not node::http_parser::Parser (the HTTP parser is per-request work).
+const COMPILER = /compiler::|maglev::|turboshaft|Turboshaft|Zone::|Assembler|RelocIterator|baseline::|interpreter::Bytecode|CodeGenerator|internal::Parser|internal::PreParser|internal::Scanner|ParserBase|Deoptimizer|OptimizingCompile/;
 
 /** Instructions per request by kind, from a dump's per-function totals. */
 function split(dump, requests) {
