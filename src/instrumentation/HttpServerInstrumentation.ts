@@ -3,6 +3,10 @@ import { randomBytes } from 'node:crypto';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+// Imported rather than read from the global: Node defines `globalThis.performance` as a getter,
+// and optimised code calls it (through V8's global-load IC) on every read, two per request
+// (docs/instrumentation.md, "The `performance` global").
+import { performance } from 'node:perf_hooks';
 import {
   ROOT_CONTEXT,
   SpanKind,
