@@ -12,11 +12,11 @@
 // ways by the function they ran in: V8's compilers (which keep optimising long after a native run
 // would have settled, at a pace that varies from run to run), the garbage collector (a scavenge
 // falls in the window or does not), and the rest, "mutator": JavaScript, Node's C++ and libuv, and
-// V8's builtins. The mutator count repeats within about 4% between runs of one build (Node 26:
-// RED 55.3k, 55.9k and 57.7k in three runs, a context per request 53.8k and 55.9k), so a change of a few
-// hundred instructions needs the per-function counts of the dumps, not the totals; the other two
-// are shown but not compared. Counts are not cycles: a cache miss costs one instruction here, so a change that only
-// moves memory about shows in bench/http.js and not here.
+// V8's builtins. The mutator count repeats within about 4% between runs of one build (Node 26: RED
+// 55.3k, 55.9k and 57.7k in three runs, a context per request 53.8k and 55.9k), so a change of a
+// few hundred instructions needs the per-function counts of the dumps, not the totals; the other
+// two are shown but not compared. Counts are not cycles: a cache miss costs one instruction here,
+// so a change that only moves memory about shows in bench/http.js and not here.
 //
 // The rate-limited case traces TRACE_RATE requests a second (default 5 here): under callgrind a
 // server answers about 1,000 a second, so this keeps the share of sampled requests near what 100/s
