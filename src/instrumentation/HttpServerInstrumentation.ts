@@ -226,8 +226,11 @@ interface FastifyHandlerMessage {
   route?: { url?: unknown };
 }
 
-/** Servers whose `emit` was wrapped, so a handler runs inside its request's span context. */
-const wrappedServers = new WeakSet<Server>();
+/**
+ * Marks a server whose `emit` was wrapped, so a handler runs inside its request's span context.
+ * A property read on the server, where a WeakSet lookup costs a hash probe per request.
+ */
+const WRAPPED = Symbol('si.http.wrapped');
 /** Enabled instances, for {@link setHttpRoute}. */
 const enabledInstances = new Set<HttpServerInstrumentation>();
 /** The context an ignored request's handler runs in: nothing it calls is traced either. */
@@ -768,7 +771,7 @@ let pendingContext: Context = ROOT_CONTEXT;
 function runIn(res: ServerResponse, server: Server, ctx: Context): void {
   pendingResponse = res;
   pendingContext = ctx;
-  if (!wrappedServers.has(server)) wrapServer(server);
+  if ((server as Server & { [WRAPPED]?: true })[WRAPPED] !== true) wrapServer(server);
 }
 
 
@@ -938,7 +941,7 @@ function forwardedClient(headers: IncomingMessage['headers']): string | undefine
  * bind a context itself). One closure per server, none per request.
  */
 function wrapServer(server: Server): void {
-  wrappedServers.add(server);
+  (server as Server & { [WRAPPED]?: true })[WRAPPED] = true;
   const original = server.emit as (this: Server, ...args: unknown[]) => boolean;
   // Called with no `this`, so the context manager need not bind a function per request.
   const emitRequest = (type: string | symbol, req: unknown, res: unknown): boolean => original.call(server, type, req, res);

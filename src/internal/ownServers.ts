@@ -2,10 +2,14 @@ import type { Server } from 'node:http';
 import { withTimeout } from './timeout.js';
 
 /**
- * Servers this SDK starts itself (the Prometheus endpoint): their requests are scrapes, not the
- * app's traffic, so the HTTP server instrumentation records none of them whatever their path.
+ * Marks the servers this SDK starts itself (the Prometheus endpoint): their requests are scrapes,
+ * not the app's traffic, so the HTTP server instrumentation records none of them whatever their
+ * path. It checks every request, so the mark is a property on the server (one load) rather than
+ * a WeakSet entry (a hash probe).
  */
-const ownServers = new WeakSet<Server>();
+const OWN = Symbol('si.ownServer');
+
+type MarkedServer = Server & { [OWN]?: true };
 
 const LOOPBACK = new Set(['::1', 'localhost']);
 
@@ -19,12 +23,12 @@ export function isLoopback(host: string): boolean {
 
 /** Marks `server` as one of this SDK's own. */
 export function markOwnServer(server: Server): void {
-  ownServers.add(server);
+  (server as MarkedServer)[OWN] = true;
 }
 
 /** Whether `server` is one of this SDK's own. */
 export function isOwnServer(server: Server): boolean {
-  return ownServers.has(server);
+  return (server as MarkedServer)[OWN] === true;
 }
 
 /**
