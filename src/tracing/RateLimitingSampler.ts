@@ -2,6 +2,9 @@ import { requireNumber } from '../internal/configCheck.js';
 import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
 import { SamplingDecision, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 
+const TOKENS = 0;
+const LAST = 1;
+
 /**
  * Samples at most `tracesPerSecond` new traces per second (a token bucket refilled continuously,
  * holding at most one second's worth). Metrics are recorded for sampled-out requests all the same:
@@ -11,8 +14,12 @@ import { SamplingDecision, type Sampler, type SamplingResult } from '@openteleme
  * new ParentBasedSampler({ root: new RateLimitingSampler(10) });
  */
 export class RateLimitingSampler implements Sampler {
-  private _tokens: number;
-  private _last: number;
+  /**
+   * The tokens left and the clock reading they were counted at. In a Float64Array because a
+   * number field is stored boxed: each of the two writes a request makes would allocate a number
+   * and pass V8's write barrier (~100 instructions a request, counted with callgrind).
+   */
+  private readonly _bucket = new Float64Array(2);
   private readonly _now: () => number;
   /** True when the clock is `performance.now()`, so a caller may hand in a reading it already took. */
   readonly usesPerformanceClock: boolean;
@@ -24,13 +31,13 @@ export class RateLimitingSampler implements Sampler {
     this._now = now ?? (() => performance.now());
     this.usesPerformanceClock = now === undefined;
     requireNumber('tracesPerSecond', tracesPerSecond, { min: 0 }, 'a non-negative number');
-    this._tokens = Math.max(tracesPerSecond, 1) === 1 ? Math.min(tracesPerSecond, 1) : tracesPerSecond;
-    this._last = this._now();
+    this._bucket[TOKENS] = Math.max(tracesPerSecond, 1) === 1 ? Math.min(tracesPerSecond, 1) : tracesPerSecond;
+    this._bucket[LAST] = this._now();
   }
 
   shouldSample(_context: Context, _traceId: string, _name: string, _kind: SpanKind, _attributes: Attributes, _links: Link[]): SamplingResult {
     if (this.wouldSample()) {
-      this._tokens -= 1;
+      this._bucket[TOKENS]! -= 1;
       return { decision: SamplingDecision.RECORD_AND_SAMPLED };
     }
     return { decision: SamplingDecision.NOT_RECORD };
@@ -46,9 +53,11 @@ export class RateLimitingSampler implements Sampler {
     if (now === undefined || !this.usesPerformanceClock) now = this._now();
     const rate = this.tracesPerSecond;
     // The bucket holds one second of traces, and at least one, so rates under 1/s still sample.
-    this._tokens = Math.min(Math.max(rate, 1), this._tokens + ((now - this._last) / 1000) * rate);
-    this._last = now;
-    return this._tokens >= 1;
+    const bucket = this._bucket;
+    const tokens = Math.min(Math.max(rate, 1), bucket[TOKENS]! + ((now - bucket[LAST]!) / 1000) * rate);
+    bucket[TOKENS] = tokens;
+    bucket[LAST] = now;
+    return tokens >= 1;
   }
 
   toString(): string {
