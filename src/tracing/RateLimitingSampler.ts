@@ -1,4 +1,7 @@
 import { requireNumber } from '../internal/configCheck.js';
+// The clock HttpServerInstrumentation hands its readings from (`wouldSample(now)`): the same object
+// as the global, read without the global's getter, and beyond fakes that replace the global.
+import { performance } from 'node:perf_hooks';
 import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
 import { SamplingDecision, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 
