@@ -5,7 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 // Imported rather than read from the global: Node defines `globalThis.performance` as a getter,
 // and optimised code calls it (through V8's global-load IC) on every read, two per request
-// (docs/instrumentation.md, "The `performance` global").
+// (docs/instrumentation.md, "The `performance` global, two WeakSets and a boxed number").
 import { performance } from 'node:perf_hooks';
 import {
   ROOT_CONTEXT,
@@ -231,6 +231,7 @@ interface FastifyHandlerMessage {
  * A property read on the server, where a WeakSet lookup costs a hash probe per request.
  */
 const WRAPPED = Symbol('si.http.wrapped');
+type WrappableServer = Server & { [WRAPPED]?: true };
 /** Enabled instances, for {@link setHttpRoute}. */
 const enabledInstances = new Set<HttpServerInstrumentation>();
 /** The context an ignored request's handler runs in: nothing it calls is traced either. */
@@ -771,7 +772,7 @@ let pendingContext: Context = ROOT_CONTEXT;
 function runIn(res: ServerResponse, server: Server, ctx: Context): void {
   pendingResponse = res;
   pendingContext = ctx;
-  if ((server as Server & { [WRAPPED]?: true })[WRAPPED] !== true) wrapServer(server);
+  if ((server as WrappableServer)[WRAPPED] !== true) wrapServer(server);
 }
 
 
@@ -941,7 +942,7 @@ function forwardedClient(headers: IncomingMessage['headers']): string | undefine
  * bind a context itself). One closure per server, none per request.
  */
 function wrapServer(server: Server): void {
-  (server as Server & { [WRAPPED]?: true })[WRAPPED] = true;
+  (server as WrappableServer)[WRAPPED] = true;
   const original = server.emit as (this: Server, ...args: unknown[]) => boolean;
   // Called with no `this`, so the context manager need not bind a function per request.
   const emitRequest = (type: string | symbol, req: unknown, res: unknown): boolean => original.call(server, type, req, res);
