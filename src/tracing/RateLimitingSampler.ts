@@ -1,6 +1,6 @@
 import { requireNumber } from '../internal/configCheck.js';
-// The clock HttpServerInstrumentation hands its readings from (`wouldSample(now)`): the same object
-// as the global, read without the global's getter, and beyond fakes that replace the global.
+// The object HttpServerInstrumentation reads the readings it passes to `wouldSample(now)` from, so
+// the two clocks agree even when a test replaces the global (which is also a getter; see there).
 import { performance } from 'node:perf_hooks';
 import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
 import { SamplingDecision, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
@@ -34,7 +34,8 @@ export class RateLimitingSampler implements Sampler {
     this._now = now ?? (() => performance.now());
     this.usesPerformanceClock = now === undefined;
     requireNumber('tracesPerSecond', tracesPerSecond, { min: 0 }, 'a non-negative number');
-    this._bucket[TOKENS] = Math.max(tracesPerSecond, 1) === 1 ? Math.min(tracesPerSecond, 1) : tracesPerSecond;
+    // A second's worth to start with: the whole bucket, or under 1/s less than the one token a trace takes.
+    this._bucket[TOKENS] = tracesPerSecond;
     this._bucket[LAST] = this._now();
   }
 
