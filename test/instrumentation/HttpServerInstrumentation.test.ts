@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import net from 'node:net';
+import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { SpanKind, SpanStatusCode, context, propagation, trace, type Attributes, type Context } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -388,6 +389,80 @@ describe('HttpServerInstrumentation', () => {
     expect(seen.map((s) => s.tenant)).toEqual(['tenant-a', 'tenant-a', 'tenant-a']);
     expect(seen.map((s) => s.spanId)).toEqual(serverSpans.map((s) => s.spanContext().spanId));
     expect(tenants.getStore()).toBeUndefined();
+  });
+
+  it('pipelined requests on one connection each run in their own context, and so do their callbacks', async () => {
+    // Both requests arrive in one packet, so Node parses them in one callback: the second must not
+    // inherit the first's context, and the frame the connection came in must be back in between.
+    const { monitoring } = setup('parentbased_rate_limited', true, 1);
+    const tenants = new AsyncLocalStorage<string>();
+    const seen: { path: string; tenant: string | undefined; traceId: string | undefined; later?: string | undefined }[] = [];
+    const url = await serve(
+      (req, res) => {
+        const entry: (typeof seen)[number] = { path: req.url!, tenant: tenants.getStore(), traceId: trace.getActiveSpan()?.spanContext().traceId };
+        seen.push(entry);
+        setImmediate(() => {
+          entry.later = trace.getActiveSpan()?.spanContext().traceId;
+          res.end('ok');
+        });
+      },
+      (listen) => tenants.run('tenant-a', listen),
+    );
+    const { port } = new URL(url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    cleanups.push(() => void socket.destroy());
+    let answers = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (answers += chunk));
+    socket.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => answers.split('HTTP/1.1 200').length === 3, 'both answers');
+    const recorded = (): number | undefined =>
+      monitoring.collector.getHistogram(HTTP_SERVER_DURATION_METRIC, { 'url.scheme': 'http', 'http.request.method': 'GET', 'http.response.status_code': 200 })?.count;
+    await until(() => recorded() === 2, 'both requests to finish');
+    expect(seen.map((s) => [s.path, s.tenant])).toEqual([
+      ['/first', 'tenant-a'],
+      ['/second', 'tenant-a'],
+    ]);
+    // One trace a second: the first is traced, the second dropped; each keeps its own trace id into its callback.
+    expect(monitoring.spanStore.total).toBe(1);
+    expect(seen[0]!.traceId).toBe(monitoring.spanStore.spans()[0]!.spanContext().traceId);
+    for (const s of seen) expect(s.later).toBe(s.traceId);
+    expect(seen[1]!.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(seen[1]!.traceId).not.toBe(seen[0]!.traceId);
+  });
+
+  it('a connection handed to the server as a stream runs each request in the context it was handed over in, plus its own span', async () => {
+    // Node feeds such a connection's parser from JavaScript, in whatever async context writes the
+    // bytes, and still calls the server back in the context the connection came in (as it does
+    // for a socket it reads itself): the request's span is added to that one.
+    const { monitoring } = setup();
+    const tenants = new AsyncLocalStorage<string>();
+    const seen: { tenant: string | undefined; spanId: string | undefined }[] = [];
+    const server = http.createServer((_req, res) => {
+      seen.push({ tenant: tenants.getStore(), spanId: trace.getActiveSpan()?.spanContext().spanId });
+      res.end('ok');
+    });
+    let answers = '';
+    const connection = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        answers += chunk.toString();
+        done();
+      },
+    });
+    cleanups.push(() => void connection.destroy());
+    tenants.run('connected', () => server.emit('connection', connection));
+    // The server starts reading the stream on the next tick; written before, the bytes would wait for it.
+    await new Promise((resolve) => setImmediate(resolve));
+    tenants.run('writer-1', () => connection.push('GET /a HTTP/1.1\r\nHost: x\r\n\r\n'));
+    await until(() => answers.split('HTTP/1.1 200').length === 2, 'the first answer');
+    tenants.run('writer-2', () => connection.push('GET /b HTTP/1.1\r\nHost: x\r\n\r\n'));
+    await until(() => monitoring.spanStore.total === 2, 'both spans to end');
+    const serverSpans = monitoring.spanStore.spans().filter((s) => s.kind === SpanKind.SERVER);
+    expect(serverSpans.map((s) => s.attributes['url.path'])).toEqual(['/a', '/b']);
+    expect(seen).toEqual([
+      { tenant: 'connected', spanId: serverSpans[0]!.spanContext().spanId },
+      { tenant: 'connected', spanId: serverSpans[1]!.spanContext().spanId },
+    ]);
   });
 
   it('a span processor or sampler of the app sees the request attributes when the span starts', async () => {
