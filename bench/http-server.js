@@ -40,6 +40,17 @@ async function setup() {
       dc.subscribe('http.server.response.finish', () => {});
       return {};
     }
+    case 'bare-dc-als-run': {
+      // Both floors at once, what si-trace-rate pays before doing any work of its own: Node
+      // publishes the two channel messages, and each request is handled inside its own
+      // AsyncLocalStorage.run.
+      const dc = await import('node:diagnostics_channel');
+      dc.subscribe('http.server.request.start', () => {});
+      dc.subscribe('http.server.response.finish', () => {});
+      const { AsyncLocalStorage } = await import('node:async_hooks');
+      const als = new AsyncLocalStorage();
+      return { wrap: (handler) => (req, res) => als.run({ req }, handler, req, res) };
+    }
     case 'si-red':
     case 'si-trace':
     case 'si-trace-rate': {

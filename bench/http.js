@@ -51,6 +51,7 @@ const CASES = [
   ['bare-als', 'bare node:http, an AsyncLocalStorage entered once (the floor for any context-propagating tracer on Node 20)'],
   ['bare-als-run', 'bare node:http, each request handled inside its own AsyncLocalStorage.run (the floor for a tracer that gives each request a context)'],
   ['bare-dc', 'bare node:http with a no-op subscriber on its request-start and response-finish diagnostics channels (the floor for si-*)'],
+  ['bare-dc-als-run', 'bare-dc and bare-als-run together (the floor for si-trace-rate: the channels, and a context per request)'],
   ['si-red', 'service-infrastructure RED metrics only'],
   ['si-trace', 'service-infrastructure tracing every request + metrics'],
   ['si-trace-rate', 'service-infrastructure tracing rate-limited (100/s) + metrics'],
