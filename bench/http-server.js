@@ -11,6 +11,20 @@ const BODY = 'hello world\n';
 // hidden class" in docs/instrumentation.md), 0 and 100 measure the same.
 const TRACE_RATE = Number(process.env.TRACE_RATE ?? 100);
 
+/** Subscribes a no-op to the two http server channels, so Node publishes both messages per request. */
+async function subscribeNoops() {
+  const dc = await import('node:diagnostics_channel');
+  dc.subscribe('http.server.request.start', () => {});
+  dc.subscribe('http.server.response.finish', () => {});
+}
+
+/** A wrapper that handles each request inside its own AsyncLocalStorage.run, with a fresh store. */
+async function contextPerRequest() {
+  const { AsyncLocalStorage } = await import('node:async_hooks');
+  const als = new AsyncLocalStorage();
+  return (handler) => (req, res) => als.run({ req }, handler, req, res);
+}
+
 async function setup() {
   switch (which) {
     case 'bare':
@@ -23,34 +37,21 @@ async function setup() {
       new AsyncLocalStorage().enterWith({});
       return {};
     }
-    case 'bare-als-run': {
+    case 'bare-als-run':
       // The floor for any tracer that runs each request's handler in its own context: one
       // AsyncLocalStorage.run per request, with a fresh store (on Node 24 and later each run
       // builds a new AsyncContextFrame; on Node 20 the store's async hooks run as in bare-als).
-      const { AsyncLocalStorage } = await import('node:async_hooks');
-      const als = new AsyncLocalStorage();
-      return { wrap: (handler) => (req, res) => als.run({ req }, handler, req, res) };
-    }
-    case 'bare-dc': {
+      return { wrap: await contextPerRequest() };
+    case 'bare-dc':
       // The floor for any instrumentation fed by Node's http diagnostics channels: a subscriber
       // that does nothing on the request-start and response-finish channels, so Node builds and
       // publishes the two messages per request.
-      const dc = await import('node:diagnostics_channel');
-      dc.subscribe('http.server.request.start', () => {});
-      dc.subscribe('http.server.response.finish', () => {});
+      await subscribeNoops();
       return {};
-    }
-    case 'bare-dc-als-run': {
-      // Both floors at once, what si-trace-rate pays before doing any work of its own: Node
-      // publishes the two channel messages, and each request is handled inside its own
-      // AsyncLocalStorage.run.
-      const dc = await import('node:diagnostics_channel');
-      dc.subscribe('http.server.request.start', () => {});
-      dc.subscribe('http.server.response.finish', () => {});
-      const { AsyncLocalStorage } = await import('node:async_hooks');
-      const als = new AsyncLocalStorage();
-      return { wrap: (handler) => (req, res) => als.run({ req }, handler, req, res) };
-    }
+    case 'bare-dc-als-run':
+      // Both floors at once, what si-trace-rate pays before doing any work of its own.
+      await subscribeNoops();
+      return { wrap: await contextPerRequest() };
     case 'si-red':
     case 'si-trace':
     case 'si-trace-rate': {
