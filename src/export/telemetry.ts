@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { context, diag, type TracerProvider } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { diag, type TracerProvider } from '@opentelemetry/api';
 import {
   defaultResource,
   detectResources,
@@ -29,6 +28,7 @@ import { RecentSpanStore } from '../tracing/RecentSpanStore.js';
 import { createSampler } from '../tracing/createSampler.js';
 import { enableLeanSpans } from '../tracing/LeanTracer.js';
 import { PooledIdGenerator } from '../tracing/PooledIdGenerator.js';
+import { ensureContextManager } from '../tracing/contextManager.js';
 
 /** The OTel providers and readers one monitoring setup owns. */
 export interface Telemetry {
@@ -140,19 +140,6 @@ function chosenExporters(settings: MonitoringSettings, otlp: boolean | undefined
     metrics.delete('otlp');
   }
   return { traces, metrics };
-}
-
-let contextManagerInstalled = false;
-
-/**
- * Installs an AsyncLocalStorage context manager as OTel's global one when none is installed yet,
- * so phases nest across awaits. Leaves an existing one (from the app or `@opentelemetry/sdk-node`) alone.
- */
-export function ensureContextManager(): void {
-  if (contextManagerInstalled) return;
-  contextManagerInstalled = true;
-  const manager = new AsyncLocalStorageContextManager().enable();
-  if (!context.setGlobalContextManager(manager)) manager.disable();
 }
 
 /**

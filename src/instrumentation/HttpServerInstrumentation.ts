@@ -28,6 +28,7 @@ import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import type { MemoryCollector } from '../collectors/MemoryCollector.js';
 import { samplerShape } from '../tracing/createSampler.js';
 import { LeanSpan, leanTracer, type LeanTracer } from '../tracing/LeanTracer.js';
+import { enterForRestOfCallback } from '../tracing/contextManager.js';
 import type { BoundGauge, BoundHistogram, GaugeMetric, HistogramMetric } from '../collectors/handles.js';
 import { isOwnServer } from '../internal/ownServers.js';
 import { reportOnce } from '../internal/report.js';
@@ -953,6 +954,9 @@ function wrapServer(server: Server): void {
       const ctx = pendingContext;
       pendingResponse = undefined;
       pendingContext = ROOT_CONTEXT;
+      // The start channel announced this response in the parser's headers callback, and this emit
+      // is the last thing that callback does: Node restores the connection's frame when it returns.
+      if (enterForRestOfCallback(ctx)) return original.call(server, type, req, res);
       return context.with(ctx, emitRequest, undefined, type, req, res);
     }
     // eslint-disable-next-line prefer-rest-params

@@ -1,8 +1,9 @@
 // Each OTel-internals workaround (docs/decisions/) has a check here that fails loudly when an OTel
 // upgrade changes what the workaround relies on, naming the decision note to revisit.
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { RPCType, getRPCMetadata } from '@opentelemetry/core';
 import { DataPointType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
@@ -114,6 +115,58 @@ describe('OTel internals: OTLP exemplars, HTTP context, span fields, lean spans'
     } finally {
       await m.shutdown();
     }
+  });
+
+  it("007: OTel's AsyncLocalStorage context manager enters a context with attach(), and the parser's callbacks restore the frame after it", async () => {
+    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+    const manager = new AsyncLocalStorageContextManager().enable();
+    const key = Symbol('007');
+    const entered = ROOT_CONTEXT.setValue(key, 'entered');
+    // attach() is experimental in @opentelemetry/context-async-hooks: it must still enter the
+    // context without a callback and hand back something to dispose of.
+    const seen = new AsyncResource('007').runInAsyncScope(() => {
+      const token = manager.attach(entered);
+      return { value: manager.active().getValue(key), disposable: typeof token.dispose === 'function' };
+    });
+    expect(seen, "the manager's attach() changed: see docs/decisions/007-request-context-for-the-rest-of-the-callback.md").toEqual({ value: 'entered', disposable: true });
+    manager.disable();
+
+    // Where AsyncLocalStorage runs on AsyncContextFrame (Node 24 on), a store entered in a
+    // resource's callback ends with it, and one entered in a 'request' listener ends with the
+    // parser's callback: the next request on the same connection (same parser, same packet)
+    // starts without it. On async_hooks (Node 20 and 22) it stays on the parser, which is why the
+    // instrumentation keeps `context.with` there.
+    const storage = new AsyncLocalStorage<string>();
+    const probe = new AsyncResource('007');
+    probe.runInAsyncScope(() => storage.enterWith('probe'));
+    const endsWithCallback = probe.runInAsyncScope(() => storage.getStore()) === undefined;
+    expect(endsWithCallback).toBe(Number(process.versions.node.split('.')[0]) >= 24);
+    const before: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      before.push(storage.getStore());
+      storage.enterWith(req.url!);
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      socket.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n');
+      let answers = '';
+      await new Promise<void>((resolve, reject) => {
+        socket.on('data', (d: Buffer) => {
+          answers += d.toString();
+          if (answers.split('HTTP/1.1 200').length === 3) resolve();
+        });
+        socket.on('error', reject);
+      });
+      socket.destroy();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(before, "a store entered in a 'request' listener reached the next request: see docs/decisions/007-request-context-for-the-rest-of-the-callback.md").toEqual(
+      endsWithCallback ? [undefined, undefined] : [undefined, '/a'],
+    );
   });
 });
 

@@ -451,9 +451,20 @@ describe('HttpServerInstrumentation', () => {
     tenants.run('connected', () => server.emit('connection', connection));
     // The server starts reading the stream on the next tick; written before, the bytes would wait for it.
     await new Promise((resolve) => setImmediate(resolve));
-    tenants.run('writer-1', () => connection.push('GET /a HTTP/1.1\r\nHost: x\r\n\r\n'));
+    // The writer runs in a span of its own. Its bytes are parsed and the handler runs inside
+    // `push`, and once `push` returns the writer is back in its own context: a request's context
+    // ends with the parser's callback, whichever way the instrumentation entered it.
+    const writerSpan = trace.wrapSpanContext({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 });
+    const write = (tenant: string, bytes: string) =>
+      tenants.run(tenant, () =>
+        context.with(trace.setSpan(context.active(), writerSpan), () => {
+          connection.push(bytes);
+          return { handled: seen.length, tenant: tenants.getStore(), spanId: trace.getActiveSpan()?.spanContext().spanId };
+        }),
+      );
+    expect(write('writer-1', 'GET /a HTTP/1.1\r\nHost: x\r\n\r\n')).toEqual({ handled: 1, tenant: 'writer-1', spanId: 'b'.repeat(16) });
     await until(() => monitoring.spanStore.total === 1, 'the first span to end');
-    tenants.run('writer-2', () => connection.push('GET /b HTTP/1.1\r\nHost: x\r\n\r\n'));
+    expect(write('writer-2', 'GET /b HTTP/1.1\r\nHost: x\r\n\r\n')).toEqual({ handled: 2, tenant: 'writer-2', spanId: 'b'.repeat(16) });
     await until(() => monitoring.spanStore.total === 2, 'both spans to end');
     const serverSpans = monitoring.spanStore.spans().filter((s) => s.kind === SpanKind.SERVER);
     expect(serverSpans.map((s) => s.attributes['url.path'])).toEqual(['/a', '/b']);

@@ -1,0 +1,77 @@
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import { context, type Context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+
+/**
+ * OTel's AsyncLocalStorage context manager, knowing whether it is enabled: OTel's
+ * `context.disable()` disables the global manager before unregistering it, so an enabled manager
+ * of this class that was once registered is still the global one.
+ */
+class SdkContextManager extends AsyncLocalStorageContextManager {
+  enabled = false;
+
+  override enable(): this {
+    this.enabled = true;
+    return super.enable();
+  }
+
+  override disable(): this {
+    this.enabled = false;
+    return super.disable();
+  }
+}
+
+/** The manager `ensureContextManager` registered as OTel's global one, if it did. */
+let installed: SdkContextManager | undefined;
+let ensured = false;
+
+/**
+ * Installs an AsyncLocalStorage context manager as OTel's global one when none is installed yet,
+ * so phases nest across awaits. Leaves an existing one (from the app or `@opentelemetry/sdk-node`) alone.
+ */
+export function ensureContextManager(): void {
+  if (ensured) return;
+  ensured = true;
+  const manager = new SdkContextManager().enable();
+  if (context.setGlobalContextManager(manager)) installed = manager;
+  else manager.disable();
+}
+
+/**
+ * Whether a context entered with `AsyncLocalStorage#enterWith` inside a callback Node runs for an
+ * async resource ends with that callback. It does where AsyncLocalStorage is built on
+ * AsyncContextFrame (Node 24 on, and 22 with `--experimental-async-context-frame`): Node puts the
+ * frame it found back when the callback returns. With async_hooks (Node 20 and 22) the store is
+ * written onto the resource, and the resource's next callback would still see it.
+ */
+let endsWithCallback: boolean | undefined;
+
+function enteredContextEndsWithCallback(): boolean {
+  const storage = new AsyncLocalStorage<number>();
+  const resource = new AsyncResource('service-infrastructure.context-probe');
+  resource.runInAsyncScope(() => storage.enterWith(1));
+  const seenByNextCallback = resource.runInAsyncScope(() => storage.getStore());
+  const seenAfter = storage.getStore();
+  storage.disable();
+  return seenByNextCallback === undefined && seenAfter === undefined;
+}
+
+/**
+ * Makes `ctx` OTel's active context for the rest of the callback Node is running, without
+ * restoring the one before it: the caller must be inside a callback of Node's own (the http
+ * parser's, for a request) with nothing after it that must not see `ctx`. Where Node puts the
+ * previous frame back itself when that callback returns, this enters one frame instead of the two
+ * `context.with` builds (`AsyncLocalStorage#run` copies the frame to enter and again to restore),
+ * which is most of what a request that is not traced pays on Node 24 and 26
+ * (docs/decisions/007-request-context-for-the-rest-of-the-callback.md). Returns false, doing
+ * nothing, where that is not so, or when OTel's global context manager is not the one this SDK
+ * installed: the caller then uses `context.with`.
+ * @internal
+ */
+export function enterForRestOfCallback(ctx: Context): boolean {
+  const manager = installed;
+  if (manager === undefined || !manager.enabled) return false;
+  if (!(endsWithCallback ??= enteredContextEndsWithCallback())) return false;
+  manager.attach(ctx);
+  return true;
+}

@@ -1,0 +1,77 @@
+// The context manager createMonitoring installs, and entering a request's context for the rest of
+// the parser's callback (docs/decisions/007-request-context-for-the-rest-of-the-callback.md).
+// Its own file: the second test replaces OTel's global context manager for the whole process.
+import { AsyncResource } from 'node:async_hooks';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ROOT_CONTEXT, context, createContextKey, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MonitoringMode } from '../../src/config/MonitoringMode.js';
+import { createMonitoring } from '../../src/monitoring/createMonitoring.js';
+import { HttpServerInstrumentation } from '../../src/instrumentation/HttpServerInstrumentation.js';
+import { enterForRestOfCallback } from '../../src/tracing/contextManager.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+const KEY = createContextKey('request');
+const REQUEST = ROOT_CONTEXT.setValue(KEY, 'request');
+// AsyncLocalStorage runs on AsyncContextFrame by default from Node 24 on; on 20 and 22 it runs on
+// async_hooks, where a store entered in a callback stays on the resource.
+const framesByDefault = Number(process.versions.node.split('.')[0]) >= 24;
+
+function traced(): { monitoring: ReturnType<typeof createMonitoring>; inst: HttpServerInstrumentation } {
+  const monitoring = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName: 'svc-cm' });
+  const inst = new HttpServerInstrumentation({ collector: monitoring.collector, tracerProvider: monitoring.tracerProvider, sampler: monitoring.sampler }).enable();
+  cleanups.push(() => monitoring.shutdown());
+  cleanups.push(() => inst.disable());
+  return { monitoring, inst };
+}
+
+/** Each request's handler reports the span it runs in; returns those span ids and the spans recorded. */
+async function twoRequests(monitoring: ReturnType<typeof createMonitoring>): Promise<{ seen: (string | undefined)[]; recorded: string[] }> {
+  const seen: (string | undefined)[] = [];
+  const server = http.createServer((_req, res) => {
+    seen.push(trace.getActiveSpan()?.spanContext().spanId);
+    res.end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  cleanups.push(() => server.closeAllConnections());
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await (await fetch(`${url}/one`)).text();
+  await (await fetch(`${url}/two`)).text();
+  return { seen, recorded: monitoring.spanStore.spans().map((s) => s.spanContext().spanId) };
+}
+
+describe('entering a request context for the rest of a callback', () => {
+  it('enters it where Node restores the frame after the callback, and only there', async () => {
+    const { monitoring } = traced();
+    const resource = new AsyncResource('test.callback');
+    const inside = resource.runInAsyncScope(() => ({ entered: enterForRestOfCallback(REQUEST), value: context.active().getValue(KEY) }));
+    expect(inside).toEqual(framesByDefault ? { entered: true, value: 'request' } : { entered: false, value: undefined });
+    // Gone once the callback returned, and the resource's next callback does not see it either.
+    expect(context.active().getValue(KEY)).toBeUndefined();
+    expect(resource.runInAsyncScope(() => context.active().getValue(KEY))).toBeUndefined();
+    // Requests still run in their own spans.
+    const { seen, recorded } = await twoRequests(monitoring);
+    expect(seen).toEqual(recorded);
+    expect(new Set(seen).size).toBe(2);
+  });
+
+  it("an app that replaces OTel's context manager gets its requests' spans through its own manager", async () => {
+    const { monitoring } = traced();
+    context.disable();
+    const own = new AsyncLocalStorageContextManager().enable();
+    expect(context.setGlobalContextManager(own)).toBe(true);
+    cleanups.push(() => void context.disable());
+    const resource = new AsyncResource('test.callback');
+    expect(resource.runInAsyncScope(() => enterForRestOfCallback(REQUEST))).toBe(false);
+    const { seen, recorded } = await twoRequests(monitoring);
+    expect(seen).toEqual(recorded);
+    expect(new Set(seen).size).toBe(2);
+  });
+});
