@@ -2,28 +2,21 @@ import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { context, type Context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 
+/** The manager `ensureContextManager` registered as OTel's global one, while it still is. */
+let installed: SdkContextManager | undefined;
+let ensured = false;
+
 /**
- * OTel's AsyncLocalStorage context manager, knowing whether it is enabled: OTel's
- * `context.disable()` disables the global manager before unregistering it, so an enabled manager
- * of this class that was once registered is still the global one.
+ * OTel's AsyncLocalStorage context manager, forgotten as the one to enter request contexts in
+ * once disabled: OTel's `context.disable()` disables the global manager before unregistering it,
+ * so while `installed` is set it is the global one.
  */
 class SdkContextManager extends AsyncLocalStorageContextManager {
-  enabled = false;
-
-  override enable(): this {
-    this.enabled = true;
-    return super.enable();
-  }
-
   override disable(): this {
-    this.enabled = false;
+    if (installed === this) installed = undefined;
     return super.disable();
   }
 }
-
-/** The manager `ensureContextManager` registered as OTel's global one, if it did. */
-let installed: SdkContextManager | undefined;
-let ensured = false;
 
 /**
  * Installs an AsyncLocalStorage context manager as OTel's global one when none is installed yet,
@@ -37,16 +30,18 @@ export function ensureContextManager(): void {
   else manager.disable();
 }
 
+/** The probe's answer, asked on the first request. */
+let endsWithCallback: boolean | undefined;
+
 /**
  * Whether a context entered with `AsyncLocalStorage#enterWith` inside a callback Node runs for an
  * async resource ends with that callback. It does where AsyncLocalStorage is built on
  * AsyncContextFrame (Node 24 on, and 22 with `--experimental-async-context-frame`): Node puts the
  * frame it found back when the callback returns. With async_hooks (Node 20 and 22) the store is
  * written onto the resource, and the resource's next callback would still see it.
+ * @internal Exported for the check of decision 007 in test/decisions/otelInternals.test.ts.
  */
-let endsWithCallback: boolean | undefined;
-
-function enteredContextEndsWithCallback(): boolean {
+export function enteredContextEndsWithCallback(): boolean {
   const storage = new AsyncLocalStorage<number>();
   const resource = new AsyncResource('service-infrastructure.context-probe');
   resource.runInAsyncScope(() => storage.enterWith(1));
@@ -70,8 +65,7 @@ function enteredContextEndsWithCallback(): boolean {
  */
 export function enterForRestOfCallback(ctx: Context): boolean {
   const manager = installed;
-  if (manager === undefined || !manager.enabled) return false;
-  if (!(endsWithCallback ??= enteredContextEndsWithCallback())) return false;
+  if (manager === undefined || !(endsWithCallback ??= enteredContextEndsWithCallback())) return false;
   manager.attach(ctx);
   return true;
 }

@@ -15,6 +15,7 @@ import { sendExemplars } from '../../src/export/otlpExemplars.js';
 import { MonitoringMode } from '../../src/config/MonitoringMode.js';
 import { createMonitoring } from '../../src/monitoring/createMonitoring.js';
 import { LeanSpan, leanTracer } from '../../src/tracing/LeanTracer.js';
+import { enteredContextEndsWithCallback } from '../../src/tracing/contextManager.js';
 
 class PlainReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
@@ -136,11 +137,9 @@ describe('OTel internals: OTLP exemplars, HTTP context, span fields, lean spans'
     // parser's callback: the next request on the same connection (same parser, same packet)
     // starts without it. On async_hooks (Node 20 and 22) it stays on the parser, which is why the
     // instrumentation keeps `context.with` there.
-    const storage = new AsyncLocalStorage<string>();
-    const probe = new AsyncResource('007');
-    probe.runInAsyncScope(() => storage.enterWith('probe'));
-    const endsWithCallback = probe.runInAsyncScope(() => storage.getStore()) === undefined;
+    const endsWithCallback = enteredContextEndsWithCallback();
     expect(endsWithCallback).toBe(Number(process.versions.node.split('.')[0]) >= 24);
+    const storage = new AsyncLocalStorage<string>();
     const before: (string | undefined)[] = [];
     const server = createServer((req, res) => {
       before.push(storage.getStore());

@@ -23,12 +23,13 @@ const REQUEST = ROOT_CONTEXT.setValue(KEY, 'request');
 // async_hooks, where a store entered in a callback stays on the resource.
 const framesByDefault = Number(process.versions.node.split('.')[0]) >= 24;
 
-function traced(): { monitoring: ReturnType<typeof createMonitoring>; inst: HttpServerInstrumentation } {
+/** A monitoring setup whose HTTP instrumentation traces every request. */
+function traced(): ReturnType<typeof createMonitoring> {
   const monitoring = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName: 'svc-cm' });
   const inst = new HttpServerInstrumentation({ collector: monitoring.collector, tracerProvider: monitoring.tracerProvider, sampler: monitoring.sampler }).enable();
   cleanups.push(() => monitoring.shutdown());
   cleanups.push(() => inst.disable());
-  return { monitoring, inst };
+  return monitoring;
 }
 
 /** Each request's handler reports the span it runs in; returns those span ids and the spans recorded. */
@@ -49,7 +50,7 @@ async function twoRequests(monitoring: ReturnType<typeof createMonitoring>): Pro
 
 describe('entering a request context for the rest of a callback', () => {
   it('enters it where Node restores the frame after the callback, and only there', async () => {
-    const { monitoring } = traced();
+    const monitoring = traced();
     const resource = new AsyncResource('test.callback');
     const inside = resource.runInAsyncScope(() => ({ entered: enterForRestOfCallback(REQUEST), value: context.active().getValue(KEY) }));
     expect(inside).toEqual(framesByDefault ? { entered: true, value: 'request' } : { entered: false, value: undefined });
@@ -63,7 +64,7 @@ describe('entering a request context for the rest of a callback', () => {
   });
 
   it("an app that replaces OTel's context manager gets its requests' spans through its own manager", async () => {
-    const { monitoring } = traced();
+    const monitoring = traced();
     context.disable();
     const own = new AsyncLocalStorageContextManager().enable();
     expect(context.setGlobalContextManager(own)).toBe(true);
