@@ -28,7 +28,7 @@ import { RecentSpanStore } from '../tracing/RecentSpanStore.js';
 import { createSampler } from '../tracing/createSampler.js';
 import { enableLeanSpans } from '../tracing/LeanTracer.js';
 import { PooledIdGenerator } from '../tracing/PooledIdGenerator.js';
-import { ensureContextManager } from '../tracing/contextManager.js';
+import { ensureContextManager, inCallersFrame } from '../tracing/contextManager.js';
 
 /** The OTel providers and readers one monitoring setup owns. */
 export interface Telemetry {
@@ -100,7 +100,9 @@ const DETECTORS: Readonly<Record<ResourceDetectorName, () => readonly ResourceDe
  * before reading `resource.attributes` right after startup (the exporters wait by themselves).
  */
 export function createResource(settings: MonitoringSettings): Resource {
-  const detected = detectResources({ detectors: settings.resourceDetectors.flatMap((d) => DETECTORS[d]()) });
+  // The container detector reads its file inside `context.with`, which would leave an entry in the
+  // caller's frame (inCallersFrame says why that matters).
+  const detected = inCallersFrame(() => detectResources({ detectors: settings.resourceDetectors.flatMap((d) => DETECTORS[d]()) }));
   return defaultResource()
     .merge(detected)
     .merge(resourceFromAttributes({ 'service.instance.id': SERVICE_INSTANCE_ID, ...settings.resourceAttributes, [ATTR_SERVICE_NAME]: settings.serviceName }));

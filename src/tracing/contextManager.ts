@@ -30,6 +30,20 @@ export function ensureContextManager(): void {
   else manager.disable();
 }
 
+/**
+ * Runs `fn` and leaves the caller in the async context frame it was in, the same frame object.
+ * Setup code calls it around OTel code that uses `context.with` (the container resource
+ * detector): where AsyncLocalStorage runs on AsyncContextFrame (Node 24 on), `run` restores by
+ * entering the previous value, a new frame holding the storage's `undefined`. Left in the app's
+ * top-level frame, that entry is copied by every context entered later in it: each request of a
+ * server that listens afterwards (~75 ns a request on Node 24 and 26, docs/instrumentation.md,
+ * "The frame setup left behind"). An async resource's scope puts the frame object itself back.
+ * @internal
+ */
+export function inCallersFrame<T>(fn: () => T): T {
+  return new AsyncResource('service-infrastructure.setup').runInAsyncScope(fn);
+}
+
 /** The probe's answer, asked on the first request. */
 let endsWithCallback: boolean | undefined;
 

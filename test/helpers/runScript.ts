@@ -33,9 +33,9 @@ export interface ScriptResult {
  * resolves when it exits, or kills it after `killAfterMs`. For behaviour only a whole process
  * shows: whether it exits before an awaited answer, or whether its event loop still turns.
  */
-export async function runScript(source: string, killAfterMs = 20_000, env: NodeJS.ProcessEnv = {}): Promise<ScriptResult> {
+export async function runScript(source: string, killAfterMs = 20_000, env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = []): Promise<ScriptResult> {
   ensureBuilt();
-  const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
+  const child = spawn(process.execPath, [...nodeFlags, '--input-type=module', '-e', source], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

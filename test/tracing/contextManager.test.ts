@@ -11,6 +11,7 @@ import { MonitoringMode } from '../../src/config/MonitoringMode.js';
 import { createMonitoring } from '../../src/monitoring/createMonitoring.js';
 import { HttpServerInstrumentation } from '../../src/instrumentation/HttpServerInstrumentation.js';
 import { enterForRestOfCallback } from '../../src/tracing/contextManager.js';
+import { distUrl, runScript } from '../helpers/runScript.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -74,5 +75,36 @@ describe('entering a request context for the rest of a callback', () => {
     const { seen, recorded } = await twoRequests(monitoring);
     expect(seen).toEqual(recorded);
     expect(new Set(seen).size).toBe(2);
+  });
+});
+
+describe('setting up', () => {
+  it("leaves the app in the async context frame it was in, with the app's own store", async () => {
+    // A frame left with OTel's storage in it would be copied by every context entered later in
+    // it: every request of a server that listens afterwards. Node's frames are internal, hence a
+    // process of its own with --expose-internals; Node 20 has no such module.
+    const result = await runScript(
+      `
+      import { AsyncLocalStorage } from 'node:async_hooks';
+      import { createRequire } from 'node:module';
+      const { createMonitoring, MonitoringMode } = await import(${JSON.stringify(distUrl())});
+      let frames;
+      try { frames = createRequire(import.meta.url)('internal/async_context_frame'); } catch {}
+      const app = new AsyncLocalStorage();
+      app.enterWith('app');
+      const before = frames?.current();
+      const monitoring = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName: 'svc-frame' });
+      const after = frames?.current();
+      console.log(JSON.stringify({ store: app.getStore(), sameFrame: before === after, entries: after === undefined ? null : after.size }));
+      await monitoring.shutdown();
+      `,
+      20_000,
+      {},
+      ['--expose-internals'],
+    );
+    expect(result.stderr).toBe('');
+    // On 24 and later the frame holds the app's store and nothing else; on 20 and 22 (async_hooks)
+    // there is no frame, and the app's store is still what it entered.
+    expect(JSON.parse(result.stdout)).toEqual({ store: 'app', sameFrame: true, entries: framesByDefault ? 1 : null });
   });
 });
