@@ -36,8 +36,9 @@ export function ensureContextManager(): void {
  * detector): where AsyncLocalStorage runs on AsyncContextFrame (Node 24 on), `run` restores by
  * entering the previous value, a new frame holding the storage's `undefined`. Left in the app's
  * top-level frame, that entry is copied by every context entered later in it: each request of a
- * server that listens afterwards (~75 ns a request on Node 24 and 26, docs/instrumentation.md,
- * "The frame setup left behind"). An async resource's scope puts the frame object itself back.
+ * server that listens afterwards (90–270 ns a dropped request on Node 24 and 26 in process,
+ * docs/instrumentation.md, "The frame setup left behind"). An async resource's scope puts the
+ * frame object itself back.
  * @internal
  */
 export function inCallersFrame<T>(fn: () => T): T {
