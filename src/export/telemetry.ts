@@ -100,9 +100,7 @@ const DETECTORS: Readonly<Record<ResourceDetectorName, () => readonly ResourceDe
  * before reading `resource.attributes` right after startup (the exporters wait by themselves).
  */
 export function createResource(settings: MonitoringSettings): Resource {
-  // The container detector reads its file inside `context.with`, which would leave an entry in the
-  // caller's frame (inCallersFrame says why that matters).
-  const detected = inCallersFrame(() => detectResources({ detectors: settings.resourceDetectors.flatMap((d) => DETECTORS[d]()) }));
+  const detected = detectResources({ detectors: settings.resourceDetectors.flatMap((d) => DETECTORS[d]()) });
   return defaultResource()
     .merge(detected)
     .merge(resourceFromAttributes({ 'service.instance.id': SERVICE_INSTANCE_ID, ...settings.resourceAttributes, [ATTR_SERVICE_NAME]: settings.serviceName }));
@@ -163,6 +161,12 @@ export function telemetryFor(
 
 /** Builds the tracer and meter providers for `settings`: in-memory always, OTLP in EVENT_DRIVEN mode. */
 export function createTelemetry(settings: MonitoringSettings, options: TelemetryOptions = {}): Telemetry {
+  // OTel's setup code may run `context.with` (the container resource detector does), which would
+  // leave an entry in the caller's frame; inCallersFrame says why that matters.
+  return inCallersFrame(() => buildTelemetry(settings, options));
+}
+
+function buildTelemetry(settings: MonitoringSettings, options: TelemetryOptions): Telemetry {
   ensureContextManager();
   const resource = createResource(settings);
   const exporters = chosenExporters(settings, options.otlp);

@@ -32,8 +32,8 @@ export function ensureContextManager(): void {
 
 /**
  * Runs `fn` and leaves the caller in the async context frame it was in, the same frame object.
- * Setup code calls it around OTel code that uses `context.with` (the container resource
- * detector): where AsyncLocalStorage runs on AsyncContextFrame (Node 24 on), `run` restores by
+ * `createTelemetry` runs OTel's setup code in it, some of which uses `context.with` (the
+ * container resource detector): where AsyncLocalStorage runs on AsyncContextFrame (Node 24 on), `run` restores by
  * entering the previous value, a new frame holding the storage's `undefined`. Left in the app's
  * top-level frame, that entry is copied by every context entered later in it: each request of a
  * server that listens afterwards (90–270 ns a dropped request on Node 24 and 26 in process,
