@@ -161,14 +161,21 @@ export function telemetryFor(
 
 /** Builds the tracer and meter providers for `settings`: in-memory always, OTLP in EVENT_DRIVEN mode. */
 export function createTelemetry(settings: MonitoringSettings, options: TelemetryOptions = {}): Telemetry {
-  // OTel's setup code may run `context.with` (the container resource detector does), which would
-  // leave an entry in the caller's frame; inCallersFrame says why that matters.
+  // OTel's setup code may run `context.with` (the container resource detector does, under the
+  // context manager a previous call installed), which would leave an entry in the caller's frame;
+  // inCallersFrame says why that matters.
   return inCallersFrame(() => buildTelemetry(settings, options));
 }
 
 function buildTelemetry(settings: MonitoringSettings, options: TelemetryOptions): Telemetry {
-  ensureContextManager();
+  // The resource first: OTel's container detector reads its file inside `context.with`. With the
+  // SDK's context manager installed, that would be an AsyncLocalStorage `run`, which on Node 20
+  // and 22 turns on the storage's async hook for the rest of the process: an app that never
+  // enters a context would pay for it on every async resource (7-9% of a RED-only server's CPU a
+  // request on Node 22, docs/instrumentation.md). No tracer provider is registered yet, so the
+  // read cannot be traced either way.
   const resource = createResource(settings);
+  ensureContextManager();
   const exporters = chosenExporters(settings, options.otlp);
   const agents = new ExportAgents();
 

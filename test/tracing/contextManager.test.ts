@@ -107,4 +107,35 @@ describe('setting up', () => {
     // there is no frame, and the app's store is still what it entered.
     expect(JSON.parse(result.stdout)).toEqual({ store: 'app', sameFrame: true, entries: framesByDefault ? 1 : null });
   });
+
+  it('turns on no AsyncLocalStorage hook of its own: only entering a context does', async () => {
+    // On Node 20 and 22 an AsyncLocalStorage that has entered a store once runs an init hook for
+    // every async resource made after it, which gives each one a slot for the store: an app
+    // that never enters a context should not pay for that because it set the SDK up. A timer's
+    // resource shows whether the hook ran. On 24 and later AsyncLocalStorage has no such hook.
+    const result = await runScript(
+      `
+      import { executionAsyncResource } from 'node:async_hooks';
+      const { createMonitoring, MonitoringMode } = await import(${JSON.stringify(distUrl())});
+      const { context, ROOT_CONTEXT } = await import('@opentelemetry/api');
+      const slots = () => new Promise((resolve) => setTimeout(() => resolve(Object.getOwnPropertySymbols(executionAsyncResource()).map((s) => s.description).filter((d) => d === 'kResourceStore')), 1));
+      // The default detectors, the container's included, so its read runs as an app's would.
+      const monitoring = createMonitoring({ mode: MonitoringMode.DIRECT, serviceName: 'svc-hooks' });
+      // The detector's read finishes after setup returns; a span carries the resource to wait on.
+      const span = monitoring.tracerProvider.getTracer('t').startSpan('s');
+      await span.resource.waitForAsyncAttributes?.();
+      span.end();
+      const afterSetup = await slots();
+      context.with(ROOT_CONTEXT.setValue(Symbol('k'), 1), () => {});
+      const afterWith = await slots();
+      console.log(JSON.stringify({ afterSetup, afterWith }));
+      await monitoring.shutdown();
+      `,
+      20_000,
+    );
+    expect(result.stderr).toBe('');
+    // Once the app enters a context, the hook is on where AsyncLocalStorage runs on async_hooks:
+    // the check sees it when it is there.
+    expect(JSON.parse(result.stdout)).toEqual({ afterSetup: [], afterWith: framesByDefault ? [] : ['kResourceStore'] });
+  });
 });
