@@ -17,8 +17,10 @@
 // Node writes. A function inlined into another counts in its caller, and the two servers may inline
 // differently, so a JavaScript row that rises in one server and falls in the other is usually the
 // same work moved; a row that moves the same way in every run is worth a look. V8's builtins,
-// Node's C++ and the kernel are named exactly. The bench's own "CPU ns/req" is sampled CPU time over
-// requests served (process.cpuUsage() over the same window is shown beside it, as a check); the
+// Node's C++ and the kernel are named exactly. "CPU ns/req" is the server's sampled CPU time over
+// the requests it served; the two servers' samples make up nearly all of CPU 0's, V8's worker
+// threads a fraction of a percent. process.cpuUsage() over the same window is shown beside it as a
+// check (on the 2-vCPU VM this was written on it reads ~12% higher, for both servers alike). The
 // ratio of the two servers' costs is what bench/http.js's pairs measure as a ratio of req/s.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
