@@ -26,11 +26,12 @@
 // server answers about 1,000 a second, so this keeps the share of sampled requests near what 100/s
 // is natively. CONNECTIONS (default 1) is wrk's; with one connection every request is a full turn
 // of the event loop, and the counts vary least.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServerProcess } from './http-server-process.js';
 
 const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url));
 const WARM = Number(process.env.WARM ?? 60);
@@ -61,50 +62,28 @@ function hasTaskset() {
 async function measure(which, dir) {
   const out = join(dir, 'callgrind.out');
   const argv = ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`, SERVER_NODE, SERVER, which];
-  const child = spawn(PIN ? 'taskset' : argv[0], PIN ? ['-c', '0', ...argv] : argv.slice(1), {
-    stdio: ['pipe', 'pipe', 'ignore'],
+  const { child, port, ask } = await startServerProcess(PIN ? 'taskset' : argv[0], PIN ? ['-c', '0', ...argv] : argv.slice(1), {
+    name: `${which} under valgrind`,
     env: { ...process.env, TRACE_RATE: process.env.TRACE_RATE ?? '5' },
+    stderr: 'ignore',
   });
-  const waiting = [];
-  let port;
-  let buffered = '';
-  const listening = new Promise((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`${which} exited with ${code} under valgrind`)));
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      buffered += chunk;
-      let nl;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        const m = /^listening (\d+)$/.exec(line);
-        if (m) {
-          port = Number(m[1]);
-          resolve();
-        } else if (line.startsWith('stats ')) waiting.shift()?.(JSON.parse(line.slice(6)));
-      }
-    });
-  });
-  const stats = () => new Promise((resolve) => (waiting.push(resolve), child.stdin.write('stats\n')));
   const load = (seconds) => {
     const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, `http://127.0.0.1:${port}/`];
     execFileSync(PIN ? 'taskset' : 'wrk', PIN ? ['-c', '1', 'wrk', ...args] : args);
   };
   const control = (...args) => execFileSync('callgrind_control', [...args, String(child.pid)], { stdio: 'ignore' });
   try {
-    await listening;
     load(WARM);
     control('-i', 'on');
-    const before = await stats();
+    const before = await ask('stats');
     load(MEASURE);
-    const after = await stats();
+    const after = await ask('stats');
     control('-i', 'off');
     control('-d');
     const dump = readdirSync(dir).find((f) => f.startsWith('callgrind.out.'));
     if (dump === undefined) throw new Error(`callgrind wrote no dump for ${which}`);
     return { dump: join(dir, dump), requests: after.served - before.served };
   } finally {
-    child.removeAllListeners('exit');
     child.kill('SIGKILL');
   }
 }

@@ -19,14 +19,15 @@
 // same work moved; a row that moves the same way in every run is worth a look. V8's builtins,
 // Node's C++ and the kernel are named exactly. "CPU ns/req" is the server's sampled CPU time over
 // the requests it served; the two servers' samples make up nearly all of CPU 0's, V8's worker
-// threads a fraction of a percent. process.cpuUsage() over the same window is shown beside it as a
-// check (on the 2-vCPU VM this was written on it reads ~12% higher, for both servers alike). The
+// threads a fraction of a percent. process.cpuUsage() is shown beside it as a check; it reads
+// higher, as its window also covers perf's start and stop (~12% at the default RECORD here). The
 // ratio of the two servers' costs is what bench/http.js's pairs measure as a ratio of req/s.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServerProcess } from './http-server-process.js';
 
 const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url));
 const SERVER_NODE = process.env.SERVER_NODE ?? process.execPath;
@@ -48,38 +49,17 @@ for (const tool of ['perf', 'wrk', 'taskset']) {
 }
 if (cpus().length < 2) throw new Error('bench/http-profile.js pins the servers to CPU 0 and wrk to CPU 1: it needs two CPUs');
 
-/** Starts one case's server on CPU 0; resolves once it listens. */
+/** Starts one case's server on CPU 0, with its JIT code named for perf; resolves once it listens. */
 function startServer(which) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('taskset', ['-c', '0', SERVER_NODE, '--perf-basic-prof', SERVER, which], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const waiting = [];
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      let nl;
-      while ((nl = out.indexOf('\n')) >= 0) {
-        const line = out.slice(0, nl);
-        out = out.slice(nl + 1);
-        const m = /^listening (\d+)$/.exec(line);
-        if (m) resolve({ child, port: Number(m[1]), stats });
-        else if (line.startsWith('stats ')) waiting.shift()?.(JSON.parse(line.slice(6)));
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`${which} server exited with ${code}`)));
-    function stats() {
-      return new Promise((r) => {
-        waiting.push(r);
-        child.stdin.write('stats\n');
-      });
-    }
-  });
+  return startServerProcess('taskset', ['-c', '0', SERVER_NODE, '--perf-basic-prof', SERVER, which], { name: `${which} server` });
 }
 
 /** What a symbol is: the build under test, Node's JavaScript, V8's builtins, C++, the kernel. */
 function kind(symbol) {
   if (symbol.startsWith('[k]')) return 'kernel';
-  if (/JS:.*file:\/\/.*\/dist\//.test(symbol)) return 'this package (JS)';
+  // The case's build, wherever CASES put it, and its node_modules: JavaScript neither Node's own
+  // (`node:` URLs) nor the bench's.
+  if (symbol.startsWith('[.] JS:') && !/ node:/.test(symbol) && !symbol.includes('/bench/')) return 'this package (JS)';
   if (/^\[\.\] (JS:|RegExp)/.test(symbol)) return "Node's JS (and the handler)";
   if (symbol.includes('Builtins_')) return "V8's builtins";
   if (/v8::|node::|uv_|uv__|simdutf|llhttp|std::|cppgc/.test(symbol)) return 'C++ (V8, Node, libuv)';
@@ -95,10 +75,10 @@ async function run(dir) {
       spawn('taskset', ['-c', '1', 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${WARM + RECORD + 5}s`, `http://127.0.0.1:${port}/`], { stdio: 'ignore' }),
     );
     await new Promise((r) => setTimeout(r, WARM * 1000));
-    const before = await Promise.all(servers.map((s) => s.stats()));
+    const before = await Promise.all(servers.map((s) => s.ask('stats')));
     const data = join(dir, 'perf.data');
     execFileSync('perf', ['record', '-q', '-e', 'cpu-clock', '-F', String(FREQ), '-C', '0', '-o', data, '--', 'sleep', String(RECORD)], { stdio: 'ignore' });
-    const after = await Promise.all(servers.map((s) => s.stats()));
+    const after = await Promise.all(servers.map((s) => s.ask('stats')));
     for (const w of wrks) w.kill();
     const report = execFileSync('perf', ['report', '-i', data, '--sort', 'pid,sym', '-g', 'none', '--stdio', '-n'], { encoding: 'utf8', maxBuffer: 1 << 28 });
     const byPid = new Map(

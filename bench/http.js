@@ -28,11 +28,12 @@
 // never shares a core with a server it loads. SERVER_NODE=/path/to/node runs the servers on
 // another Node.js (AsyncLocalStorage costs much less from Node 24 on); CASES takes
 // `id@/path/to/dist/index.js` to run an si-* case against another build (an A/B of two commits).
-import { spawn, execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startServerProcess } from './http-server-process.js';
 
 const run = promisify(execFile);
 const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url));
@@ -71,36 +72,10 @@ function hasTaskset() {
   }
 }
 
-/** Starts one case's server; resolves once it listens. `ask(command)` resolves with its next answer. */
+/** Starts one case's server on SERVER_NODE (on CPU 0 with PIN); resolves once it listens. */
 function startServer(which) {
-  return new Promise((resolve, reject) => {
-    const argv = [SERVER_NODE, SERVER, which === 'bare-again' ? 'bare' : which];
-    const child = PIN ? spawn('taskset', ['-c', '0', ...argv], { stdio: ['pipe', 'pipe', 'inherit'] }) : spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
-    const waiting = [];
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      let nl;
-      while ((nl = out.indexOf('\n')) >= 0) {
-        const line = out.slice(0, nl);
-        out = out.slice(nl + 1);
-        const m = /^listening (\d+)$/.exec(line);
-        if (m) resolve({ child, port: Number(m[1]), ask });
-        else if (/^(stats|done) /.test(line)) waiting.shift()?.(JSON.parse(line.slice(line.indexOf(' ') + 1)));
-      }
-    });
-    child.on('exit', (code) => {
-      for (const w of waiting.splice(0)) w(null);
-      reject(new Error(`${which} server exited with ${code}`));
-    });
-    function ask(command) {
-      return new Promise((r) => {
-        waiting.push(r);
-        child.stdin.write(`${command}\n`);
-      });
-    }
-  });
+  const argv = [SERVER_NODE, SERVER, which === 'bare-again' ? 'bare' : which];
+  return startServerProcess(PIN ? 'taskset' : argv[0], PIN ? ['-c', '0', ...argv] : argv.slice(1), { name: `${which} server` });
 }
 
 async function wrk(port, seconds) {
