@@ -161,21 +161,18 @@ export function telemetryFor(
 
 /** Builds the tracer and meter providers for `settings`: in-memory always, OTLP in EVENT_DRIVEN mode. */
 export function createTelemetry(settings: MonitoringSettings, options: TelemetryOptions = {}): Telemetry {
-  // OTel's setup code may run `context.with` (the container resource detector does, under the
-  // context manager a previous call installed), which would leave an entry in the caller's frame;
-  // inCallersFrame says why that matters.
+  // OTel's setup code may enter a context: the container resource detector reads its file inside
+  // `context.with`. On a process's first call that runs before the SDK's context manager exists
+  // (buildTelemetry installs it last), so it touches no AsyncLocalStorage: on Node 20 and 22 a
+  // storage's first `run` turns on its async hook for the rest of the process, an init hook on
+  // every async resource of an app that may never enter a context (docs/instrumentation.md,
+  // "Setting up turned on Node 20 and 22's async hooks"). On later calls the manager exists, and
+  // inCallersFrame puts the caller's frame back as it was (it says why that matters).
   return inCallersFrame(() => buildTelemetry(settings, options));
 }
 
 function buildTelemetry(settings: MonitoringSettings, options: TelemetryOptions): Telemetry {
-  // The resource first: OTel's container detector reads its file inside `context.with`. With the
-  // SDK's context manager installed, that would be an AsyncLocalStorage `run`, which on Node 20
-  // and 22 turns on the storage's async hook for the rest of the process: an app that never
-  // enters a context would pay for it on every async resource (7-9% of a RED-only server's CPU a
-  // request on Node 22, docs/instrumentation.md). No tracer provider is registered yet, so the
-  // read cannot be traced either way.
   const resource = createResource(settings);
-  ensureContextManager();
   const exporters = chosenExporters(settings, options.otlp);
   const agents = new ExportAgents();
 
@@ -239,6 +236,10 @@ function buildTelemetry(settings: MonitoringSettings, options: TelemetryOptions)
   // Nothing here reads a span at its start but its context, so the HTTP instrumentation may start
   // its SERVER spans itself (decision 006); an app's own processors get the SDK's spans.
   if ((options.spanProcessors ?? []).length === 0) enableLeanSpans(tracerProvider, { resource, sampler, idGenerator, spanProcessors });
+  // Last, after all of OTel's setup code (createTelemetry says why). Until then OTel's `with` just
+  // calls its callback, so the detector's read is not marked as suppressed; nothing here has
+  // registered a tracer provider that could trace it.
+  ensureContextManager();
 
   let down: Promise<void> | undefined;
   return {
