@@ -31,7 +31,7 @@ import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServerProcess } from './http-server-process.js';
+import { requireTools, startServerProcess } from './http-server-process.js';
 
 const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url));
 const WARM = Number(process.env.WARM ?? 60);
@@ -41,13 +41,7 @@ const SERVER_NODE = process.env.SERVER_NODE ?? process.execPath;
 const CASES = ['bare', ...(process.env.CASES ?? 'si-red,si-trace-rate').split(',').filter((c) => c !== 'bare')];
 const PIN = hasTaskset();
 
-for (const tool of ['valgrind', 'callgrind_control', 'callgrind_annotate', 'wrk']) {
-  try {
-    execFileSync('which', [tool], { stdio: 'ignore' });
-  } catch {
-    throw new Error(`bench/http-callgrind.js needs ${tool} (Debian: apt-get install valgrind wrk)`);
-  }
-}
+requireTools('bench/http-callgrind.js', ['valgrind', 'callgrind_control', 'callgrind_annotate', 'wrk'], 'valgrind wrk');
 
 function hasTaskset() {
   try {

@@ -20,13 +20,15 @@
 // TurboFan's inlining decisions are not compared: traced with `--trace-turbo-inlining`, two
 // servers of the same case differed in 16 of the 41 Node functions both compiled (Node 24), so a
 // difference between cases says nothing.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServerProcess } from './http-server-process.js';
+import { promisify } from 'node:util';
+import { requireTools, startServerProcess } from './http-server-process.js';
 
+const run = promisify(execFile);
 const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url));
 const SERVER_NODE = process.env.SERVER_NODE ?? process.execPath;
 const CASES = (process.env.CASES ?? 'bare-dc,si-red').split(',');
@@ -34,62 +36,59 @@ const LOAD = Number(process.env.LOAD ?? 15);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 
 if (CASES.length !== 2) throw new Error(`CASES must name two cases, the reference first, not ${JSON.stringify(process.env.CASES)}`);
-try {
-  execFileSync('which', ['wrk'], { stdio: 'ignore' });
-} catch {
-  throw new Error('bench/http-feedback.js needs wrk (Debian: apt-get install wrk)');
-}
+requireTools('bench/http-feedback.js', ['wrk'], 'wrk');
 
 /** Loads one case's server with V8's inline-cache log on; returns its inline caches. */
 async function observe(which, dir) {
   const logfile = join(dir, `${which.replace(/[^\w-]/g, '_')}.log`);
   const flags = ['--log-ic', `--logfile=${logfile}`, '--no-logfile-per-isolate'];
   const server = await startServerProcess(SERVER_NODE, [...flags, SERVER, which], { name: `${which} server` });
-  await new Promise((resolve, reject) => {
-    const wrk = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${LOAD}s`, `http://127.0.0.1:${server.port}/`], { stdio: 'ignore' });
-    wrk.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`wrk exited with ${code}`))));
-  });
+  await run('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${LOAD}s`, `http://127.0.0.1:${server.port}/`]);
   const loadEnded = performance.now();
-  await new Promise((r) => setTimeout(r, 500));
   const exited = new Promise((r) => server.child.on('close', r));
   const { served } = await server.ask('done');
-  await exited;
-  // The log's timestamps are µs from the server's start: the load ended (now - loadEnded) before
-  // the end of the log. wrk's connections close as it exits, before its exit reaches this
-  // process, so a second more is cut to leave their closing out.
+  await exited; // the log is complete once the server has exited
+  // The log's times are µs from the server's start, and its last entry is the server's exit, which
+  // came (now - loadEnded) after the load. wrk's connections close as it exits, before its exit
+  // reaches this process, so a second more is cut to leave their closing out.
   const afterLoadUs = (performance.now() - loadEnded + 1000) * 1000;
   return { served, ics: inlineCaches(readFileSync(logfile, 'utf8'), afterLoadUs) };
 }
 
 /**
- * The log's inline caches, by function, line and property: the highest state reached and the maps
- * seen, up to `cutUs` before the log's end. Code addresses are mapped to functions through the
- * log's code-creation entries.
+ * The log's inline caches in Node's functions, by function, line and property: the highest state
+ * reached and the maps seen, up to `cutUs` before the log's last entry. Each one is put down to
+ * the function whose code held its address when it was logged (the log is in time order).
  */
 function inlineCaches(log, cutUs) {
   const code = [];
   const events = [];
+  let last = 0;
   for (const line of log.split('\n')) {
     if (line.startsWith('code-creation,')) {
       // code-creation,<type>,<kind>,<time>,<address>,<size>,<name>,...
       const f = line.split(',');
-      code.push({ start: parseInt(f[4], 16), end: parseInt(f[4], 16) + Number(f[5]), name: f[6] });
+      const start = parseInt(f[4], 16);
+      addCode(code, { start, end: start + Number(f[5]), name: f[6] });
+      last = Math.max(last, Number(f[3]));
     } else if (/^(Load|Store|KeyedLoad|KeyedStore|LoadGlobal|StoreGlobal|StoreInArrayLiteral)IC,/.test(line)) {
       // <type>IC,<pc>,<time>,<line>,<column>,<old state>,<new state>,<map>,<key>,<modifier>,<slow reason>
       const f = line.split(',');
-      events.push({ type: f[0], pc: parseInt(f[1], 16), time: Number(f[2]), line: f[3], state: f[6], map: f[7], key: f.slice(8, -2).join(',') });
+      const pc = parseInt(f[1], 16);
+      const fn = code[codeIndex(code, pc)];
+      const time = Number(f[2]);
+      last = Math.max(last, time);
+      if (fn !== undefined && fn.start <= pc && / node:/.test(fn.name)) {
+        events.push({ type: f[0], fn: fn.name, time, line: f[3], state: f[6], map: f[7], key: f.slice(8, -2).join(',') });
+      }
     }
   }
-  code.sort((a, b) => a.start - b.start);
-  const end = events.reduce((t, e) => Math.max(t, e.time), 0) - cutUs;
   const byKey = new Map();
   const rank = { 0: 0, 1: 1, P: 2, N: 3 };
   for (const e of events) {
-    if (e.time > end) continue;
-    const fn = functionAt(code, e.pc);
-    if (fn === undefined || !/ node:/.test(fn)) continue;
+    if (e.time > last - cutUs) continue;
     // Symbols print with a hash that differs between processes.
-    const key = `${e.type} ${fn} line ${e.line} ${e.key.replace(/ hash [0-9a-f]+/, '')}`;
+    const key = `${e.type} ${e.fn} line ${e.line} ${e.key.replace(/ hash [0-9a-f]+/, '')}`;
     let ic = byKey.get(key);
     if (ic === undefined) byKey.set(key, (ic = { state: '0', maps: new Set() }));
     if ((rank[e.state] ?? 0) > rank[ic.state]) ic.state = e.state;
@@ -98,17 +97,27 @@ function inlineCaches(log, cutUs) {
   return byKey;
 }
 
-/** The function whose code holds `pc` (binary search over code sorted by start). */
-function functionAt(code, pc) {
+/**
+ * Adds new code to `code` (sorted by address, no two overlapping), in place of whatever was at its
+ * addresses: V8 reuses the space of code it freed, and the log records no deletions.
+ */
+function addCode(code, entry) {
+  const first = codeIndex(code, entry.start);
+  let after = first;
+  while (after < code.length && code[after].start < entry.end) after++;
+  code.splice(first, after - first, entry);
+}
+
+/** The index of the first code in `code` that ends after `address` (code.length if none). */
+function codeIndex(code, address) {
   let lo = 0;
-  let hi = code.length - 1;
-  while (lo <= hi) {
+  let hi = code.length;
+  while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (code[mid].end <= pc) lo = mid + 1;
-    else if (code[mid].start > pc) hi = mid - 1;
-    else return code[mid].name;
+    if (code[mid].end <= address) lo = mid + 1;
+    else hi = mid;
   }
-  return undefined;
+  return lo;
 }
 
 const version = execFileSync(SERVER_NODE, ['--version'], { encoding: 'utf8' }).trim();

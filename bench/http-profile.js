@@ -27,7 +27,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServerProcess } from './http-server-process.js';
+import { requireTools, startServerProcess } from './http-server-process.js';
 
 const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url));
 const SERVER_NODE = process.env.SERVER_NODE ?? process.execPath;
@@ -40,13 +40,7 @@ const TOP = Number(process.env.TOP ?? 25);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 
 if (CASES.length !== 2) throw new Error(`CASES must name two cases, the reference first, not ${JSON.stringify(process.env.CASES)}`);
-for (const tool of ['perf', 'wrk', 'taskset']) {
-  try {
-    execFileSync('which', [tool], { stdio: 'ignore' });
-  } catch {
-    throw new Error(`bench/http-profile.js needs ${tool} (Debian: apt-get install linux-perf wrk util-linux)`);
-  }
-}
+requireTools('bench/http-profile.js', ['perf', 'wrk', 'taskset'], 'linux-perf wrk util-linux');
 if (cpus().length < 2) throw new Error('bench/http-profile.js pins the servers to CPU 0 and wrk to CPU 1: it needs two CPUs');
 
 /** Starts one case's server on CPU 0, with its JIT code named for perf; resolves once it listens. */

@@ -1,7 +1,18 @@
 // Starts a bench/http-server.js process, for the benches that load it (http.js, http-profile.js,
-// http-callgrind.js), and speaks its protocol: the server prints `listening <port>` once ready
-// and answers `stats` and `done` on stdin with a line of JSON each.
-import { spawn } from 'node:child_process';
+// http-callgrind.js, http-feedback.js), and speaks its protocol: the server prints
+// `listening <port>` once ready and answers `stats` and `done` on stdin with a line of JSON each.
+import { execFileSync, spawn } from 'node:child_process';
+
+/** Throws, naming `bench` and the Debian `packages` to install, unless every one of `tools` is on the PATH. */
+export function requireTools(bench, tools, packages) {
+  for (const tool of tools) {
+    try {
+      execFileSync('which', [tool], { stdio: 'ignore' });
+    } catch {
+      throw new Error(`${bench} needs ${tool} (Debian: apt-get install ${packages})`);
+    }
+  }
+}
 
 /**
  * Runs `command` with `args` (the server, directly or behind taskset or valgrind) and resolves
