@@ -28,12 +28,20 @@
 // never shares a core with a server it loads. SERVER_NODE=/path/to/node runs the servers on
 // another Node.js (AsyncLocalStorage costs much less from Node 24 on); CASES takes
 // `id@/path/to/dist/index.js` to run an si-* case against another build (an A/B of two commits).
+//
+// Beside the req/s ratio the table gives the CPU ratio: the bare server's CPU µs a request over
+// the case's, per slice, as each server reports it from process.cpuUsage(). In pairs the two
+// agree. SCHED=rr starts the servers under SCHED_RR (chrt -r 1, 100 ms slices) instead of the
+// default scheduler, which switches between the two servers of a pair about every 1.5 ms, each
+// switch leaving the other's caches cold. The req/s ratio means little then (a 4-second slice
+// holds a few dozen turns, and the real-time throttle takes 5% of the core), so read the CPU
+// ratio (docs/instrumentation.md, "Flatter series, and sharing a core").
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startServerProcess } from './http-server-process.js';
+import { requireTools, startServerProcess } from './http-server-process.js';
 
 const run = promisify(execFile);
 const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url));
@@ -42,6 +50,9 @@ const REPEATS = Number(process.env.REPEATS ?? (process.env.MODE === 'slices' ? 1
 const SLICE = Number(process.env.SLICE ?? (process.env.MODE === 'slices' ? 1 : 4));
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const MODE = process.env.MODE ?? 'pairs';
+const SCHED = process.env.SCHED ?? 'other';
+if (SCHED !== 'other' && SCHED !== 'rr') throw new Error(`SCHED must be other or rr, not ${JSON.stringify(SCHED)}`);
+if (SCHED === 'rr') requireTools('bench/http.js with SCHED=rr', ['chrt'], 'util-linux');
 if (MODE !== 'pairs' && MODE !== 'slices') throw new Error(`MODE must be pairs or slices, not ${JSON.stringify(MODE)}`);
 if (MODE === 'pairs' && !hasTaskset()) throw new Error('MODE=pairs pins the servers to CPU 0 and wrk to CPU 1: it needs taskset and two CPUs (try MODE=slices)');
 const PIN = MODE === 'pairs' || (process.env.PIN !== '0' && hasTaskset());
@@ -74,8 +85,10 @@ function hasTaskset() {
 
 /** Starts one case's server on SERVER_NODE (on CPU 0 with PIN); resolves once it listens. */
 function startServer(which) {
-  const argv = [SERVER_NODE, SERVER, which === 'bare-again' ? 'bare' : which];
-  return startServerProcess(PIN ? 'taskset' : argv[0], PIN ? ['-c', '0', ...argv] : argv.slice(1), { name: `${which} server` });
+  let argv = [SERVER_NODE, SERVER, which === 'bare-again' ? 'bare' : which];
+  if (PIN) argv = ['taskset', '-c', '0', ...argv];
+  if (SCHED === 'rr') argv = ['chrt', '-r', '1', ...argv];
+  return startServerProcess(argv[0], argv.slice(1), { name: `${which} server` });
 }
 
 async function wrk(port, seconds) {
@@ -102,10 +115,10 @@ const quantile = (xs, q) => {
 };
 const median = (xs) => quantile(xs, 0.5);
 
-const describe = MODE === 'pairs' ? `each case beside a bare server on CPU 0, wrk on CPU 1, ${SLICE}s runs, ${REPEATS} fresh pairs per case` : `${SLICE}s slices${PIN ? ', servers on CPU 0 and wrk on CPU 1' : ''}`;
+const describe = `${MODE === 'pairs' ? `each case beside a bare server on CPU 0, wrk on CPU 1, ${SLICE}s runs, ${REPEATS} fresh pairs per case` : `${SLICE}s slices${PIN ? ', servers on CPU 0 and wrk on CPU 1' : ''}`}${SCHED === 'rr' ? ', servers under SCHED_RR (read the CPU ratio)' : ''}`;
 const serverNode = SERVER_NODE === process.execPath ? process.version : execFileSync(SERVER_NODE, ['--version'], { encoding: 'utf8' }).trim();
 console.log(`# servers on node ${serverNode}, ${cpus().length} x ${cpus()[0]?.model}, wrk -t1 -c${CONNECTIONS}, MODE=${MODE}: ${describe}, ${ROUNDS} rounds, ${new Date().toISOString()}`);
-const results = new Map(cases.map(([id]) => [id, { rps: [], ratio: [], cpu: [], extraCpu: [] }]));
+const results = new Map(cases.map(([id]) => [id, { rps: [], ratio: [], cpu: [], extraCpu: [], cpuRatio: [] }]));
 const recorded = new Map();
 const servers = new Set();
 
@@ -115,6 +128,7 @@ function add(id, r, bare) {
   agg.ratio.push(r.rps / bare.rps);
   agg.cpu.push(r.cpu);
   agg.extraCpu.push(r.cpu - bare.cpu);
+  agg.cpuRatio.push(bare.cpu / r.cpu);
 }
 
 async function start(id) {
@@ -174,14 +188,16 @@ try {
   // What each instrumented server recorded, so a case that silently measured nothing shows up.
   for (const [id, seen] of recorded) if (id.startsWith('si-') || id.startsWith('otel') || id === 'prom-client') console.log(`${id} recorded ${JSON.stringify(seen)}`);
 
-  console.log(`\n${'case'.padEnd(20)} median req/s  ratio to bare  (middle half)  CPU µs/req (+ over bare)  description`);
+  console.log(`\n${'case'.padEnd(20)} median req/s  ratio to bare  (middle half)  CPU µs/req (+ over bare)  CPU ratio  (middle half)  description`);
   for (const [id, label] of cases) {
     const agg = results.get(id);
     const bare = id === 'bare';
     const ratio = bare ? '1.00x' : `${median(agg.ratio).toFixed(2)}x`;
     const spread = bare ? '' : `${quantile(agg.ratio, 0.25).toFixed(2)}–${quantile(agg.ratio, 0.75).toFixed(2)}`;
     const cpu = `${median(agg.cpu).toFixed(1)}${bare ? '' : ` (+${median(agg.extraCpu).toFixed(1)})`}`;
-    console.log(`${id.padEnd(20)} ${median(agg.rps).toFixed(0).padStart(12)}  ${ratio.padStart(12)}  ${spread.padStart(13)}  ${cpu.padStart(24)}  ${label}`);
+    const cpuRatio = bare ? '1.00x' : `${median(agg.cpuRatio).toFixed(2)}x`;
+    const cpuSpread = bare ? '' : `${quantile(agg.cpuRatio, 0.25).toFixed(2)}–${quantile(agg.cpuRatio, 0.75).toFixed(2)}`;
+    console.log(`${id.padEnd(20)} ${median(agg.rps).toFixed(0).padStart(12)}  ${ratio.padStart(12)}  ${spread.padStart(13)}  ${cpu.padStart(24)}  ${cpuRatio.padStart(9)}  ${cpuSpread.padStart(13)}  ${label}`);
   }
 } finally {
   for (const { child } of servers) child.kill('SIGKILL');
