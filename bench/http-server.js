@@ -52,6 +52,18 @@ async function setup() {
       // Both floors at once, what si-trace-rate pays before doing any work of its own.
       await subscribeNoops();
       return { wrap: await contextPerRequest() };
+    case 'bare-dc-import':
+      // bare-dc in a process that has imported this package and set nothing up: the floor for
+      // anything the package's code and heap cost a server before it records a request.
+      await subscribeNoops();
+      await import(DIST ?? '../dist/index.js');
+      return {};
+    case 'bare-dc-apps':
+      // bare-dc in a process of a real service's size: Express, Fastify and prom-client loaded and
+      // never used (~350 modules, ~6 MB of heap), where the bare server has a 4 MB heap.
+      await subscribeNoops();
+      globalThis.loadedNotUsed = [require('express'), require('fastify'), require('prom-client')];
+      return {};
     case 'si-red':
     case 'si-trace':
     case 'si-trace-rate': {

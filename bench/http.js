@@ -64,6 +64,8 @@ const CASES = [
   ['bare-als-run', 'bare node:http, each request handled inside its own AsyncLocalStorage.run (the floor for a tracer that gives each request a context)'],
   ['bare-dc', 'bare node:http with a no-op subscriber on its request-start and response-finish diagnostics channels (the floor for si-*)'],
   ['bare-dc-als-run', 'bare-dc and bare-als-run together (the floor for si-trace-rate: the channels, and a context per request)'],
+  ['bare-dc-import', 'bare-dc with this package imported and nothing set up (what its code and heap cost a server)'],
+  ['bare-dc-apps', 'bare-dc with Express, Fastify and prom-client loaded, never used (a process of a real service\'s size)'],
   ['si-red', 'service-infrastructure RED metrics only'],
   ['si-trace', 'service-infrastructure tracing every request + metrics'],
   ['si-trace-rate', 'service-infrastructure tracing rate-limited (100/s) + metrics'],
