@@ -48,8 +48,8 @@ async function observe(which, dir) {
   const exited = new Promise((r) => server.child.on('close', r));
   const { served } = await server.ask('done');
   await exited; // the log is complete once the server has exited
-  // The log's times are µs from the server's start, and its last entry is the server's exit, which
-  // came (now - loadEnded) after the load. wrk's connections close as it exits, before its exit
+  // The log's times are µs from the server's start, and its last timed entries come from the
+  // server answering `done` and exiting, (now - loadEnded) after the load. wrk's connections close as it exits, before its exit
   // reaches this process, so a second more is cut to leave their closing out.
   const afterLoadUs = (performance.now() - loadEnded + 1000) * 1000;
   return { served, ics: inlineCaches(readFileSync(logfile, 'utf8'), afterLoadUs) };
@@ -57,8 +57,9 @@ async function observe(which, dir) {
 
 /**
  * The log's inline caches in Node's functions, by function, line and property: the highest state
- * reached and the maps seen, up to `cutUs` before the log's last entry. Each one is put down to
- * the function whose code held its address when it was logged (the log is in time order).
+ * reached and the maps seen, up to `cutUs` before the log's last timed entry (with these flags,
+ * code creations and inline caches are the only entries with a time). Each one is put down to the
+ * function whose code held its address when it was logged (the log is in time order).
  */
 function inlineCaches(log, cutUs) {
   const code = [];

@@ -117,7 +117,8 @@ const quantile = (xs, q) => {
 };
 const median = (xs) => quantile(xs, 0.5);
 
-const describe = `${MODE === 'pairs' ? `each case beside a bare server on CPU 0, wrk on CPU 1, ${SLICE}s runs, ${REPEATS} fresh pairs per case` : `${SLICE}s slices${PIN ? ', servers on CPU 0 and wrk on CPU 1' : ''}`}${SCHED === 'rr' ? ', servers under SCHED_RR (read the CPU ratio)' : ''}`;
+const placement = MODE === 'pairs' ? `each case beside a bare server on CPU 0, wrk on CPU 1, ${SLICE}s runs, ${REPEATS} fresh pairs per case` : `${SLICE}s slices${PIN ? ', servers on CPU 0 and wrk on CPU 1' : ''}`;
+const describe = SCHED === 'rr' ? `${placement}, servers under SCHED_RR (read the CPU ratio)` : placement;
 const serverNode = SERVER_NODE === process.execPath ? process.version : execFileSync(SERVER_NODE, ['--version'], { encoding: 'utf8' }).trim();
 console.log(`# servers on node ${serverNode}, ${cpus().length} x ${cpus()[0]?.model}, wrk -t1 -c${CONNECTIONS}, MODE=${MODE}: ${describe}, ${ROUNDS} rounds, ${new Date().toISOString()}`);
 const results = new Map(cases.map(([id]) => [id, { rps: [], ratio: [], cpu: [], extraCpu: [], cpuRatio: [] }]));
