@@ -65,6 +65,34 @@ async function setup() {
       await subscribeNoops();
       for (const name of ['express', 'fastify', 'prom-client']) require(name);
       return {};
+    case 'bare-dc-red':
+    case 'bare-dc-import-red': {
+      // bare-dc with the least RED a channel subscriber can record: a clock reading kept on the
+      // response at start; at finish one bucket count, a sum and the in-flight count. No labels,
+      // no routes, nothing for aborted requests. What any RED instrumentation on these channels
+      // pays at least, in a process without this package and in one that has imported it.
+      if (which === 'bare-dc-import-red') await import(DIST ?? '../dist/index.js');
+      const dc = await import('node:diagnostics_channel');
+      const { performance } = await import('node:perf_hooks');
+      const START = Symbol('start');
+      const bounds = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+      const counts = new Float64Array(bounds.length + 1);
+      let sum = 0;
+      let active = 0;
+      dc.subscribe('http.server.request.start', ({ response }) => {
+        response[START] = performance.now();
+        active++;
+      });
+      dc.subscribe('http.server.response.finish', ({ response }) => {
+        const seconds = (performance.now() - response[START]) / 1000;
+        let i = 0;
+        while (i < bounds.length && seconds > bounds[i]) i++;
+        counts[i]++;
+        sum += seconds;
+        active--;
+      });
+      return { report: async () => ({ requests: counts.reduce((a, b) => a + b, 0), seconds: sum, active }) };
+    }
     case 'si-red':
     case 'si-trace':
     case 'si-trace-rate': {

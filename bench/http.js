@@ -66,6 +66,8 @@ const CASES = [
   ['bare-dc-als-run', 'bare-dc and bare-als-run together (the floor for si-trace-rate: the channels, and a context per request)'],
   ['bare-dc-import', 'bare-dc with this package imported and nothing set up (what its code and heap cost a server)'],
   ['bare-dc-apps', 'bare-dc with Express, Fastify and prom-client loaded, never used (a process of a real service\'s size)'],
+  ['bare-dc-red', 'bare-dc with the least RED a subscriber can record: a start time on the response, a bucket, a sum and an in-flight count (the floor for si-red)'],
+  ['bare-dc-import-red', 'bare-dc-red with this package imported (the floor for si-red in a process of its size)'],
   ['si-red', 'service-infrastructure RED metrics only'],
   ['si-trace', 'service-infrastructure tracing every request + metrics'],
   ['si-trace-rate', 'service-infrastructure tracing rate-limited (100/s) + metrics'],
@@ -189,7 +191,7 @@ async function pair(id, repeat) {
 try {
   await (MODE === 'pairs' ? pairs() : slices());
   // What each instrumented server recorded, so a case that silently measured nothing shows up.
-  for (const [id, seen] of recorded) if (id.startsWith('si-') || id.startsWith('otel') || id === 'prom-client') console.log(`${id} recorded ${JSON.stringify(seen)}`);
+  for (const [id, seen] of recorded) if (id.startsWith('si-') || id.startsWith('otel') || id === 'prom-client' || id.endsWith('-red')) console.log(`${id} recorded ${JSON.stringify(seen)}`);
 
   console.log(`\n${'case'.padEnd(20)} median req/s  ratio to bare  (middle half)  CPU µs/req (+ over bare)  CPU ratio  (middle half)  description`);
   for (const [id, label] of cases) {
