@@ -49,8 +49,9 @@ async function observe(which, dir) {
   const { served } = await server.ask('done');
   await exited; // the log is complete once the server has exited
   // The log's times are µs from the server's start, and its last timed entries come from the
-  // server answering `done` and exiting, (now - loadEnded) after the load. wrk's connections close as it exits, before its exit
-  // reaches this process, so a second more is cut to leave their closing out.
+  // server answering `done` and exiting, (now - loadEnded) after the load. wrk's connections close
+  // as it exits, before its exit reaches this process, so a second more is cut to leave their
+  // closing out.
   const afterLoadUs = (performance.now() - loadEnded + 1000) * 1000;
   return { served, ics: inlineCaches(readFileSync(logfile, 'utf8'), afterLoadUs) };
 }

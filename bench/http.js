@@ -190,8 +190,9 @@ async function pair(id, repeat) {
 
 try {
   await (MODE === 'pairs' ? pairs() : slices());
-  // What each instrumented server recorded, so a case that silently measured nothing shows up.
-  for (const [id, seen] of recorded) if (id.startsWith('si-') || id.startsWith('otel') || id === 'prom-client' || id.endsWith('-red')) console.log(`${id} recorded ${JSON.stringify(seen)}`);
+  // What each instrumented server recorded (a case that records reports more than `served`), so a
+  // case that silently measured nothing shows up; null is a server that exited before answering.
+  for (const [id, seen] of recorded) if (seen === null || Object.keys(seen).length > 1) console.log(`${id} recorded ${JSON.stringify(seen)}`);
 
   console.log(`\n${'case'.padEnd(20)} median req/s  ratio to bare  (middle half)  CPU µs/req (+ over bare)  CPU ratio  (middle half)  description`);
   for (const [id, label] of cases) {
