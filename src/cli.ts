@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npx service-infrastructure dashboard`: the standalone dashboard, an OTLP/HTTP receiver (4318)
 // and the monitoring UI (9465) for any number of services.
-import { parseArgs } from 'node:util';
 import { StandaloneDashboard } from './dashboard/StandaloneDashboard.js';
 import { MonitoringError } from './errors/MonitoringError.js';
+import { util } from './internal/builtins.js';
 import { numberFromText } from './internal/configCheck.js';
 
 const USAGE = `usage: service-infrastructure dashboard [options]
@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return command === '-h' || command === '--help' ? 0 : 2;
   }
-  const { values } = parseArgs({
+  const { values } = util.parseArgs({
     args: rest,
     options: {
       port: { type: 'string' },

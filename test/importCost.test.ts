@@ -35,12 +35,32 @@ process.exit(0);`;
   return JSON.parse(out.trim().split('\n').pop()!) as string[];
 }
 
+/** Node's own modules loaded by `code` that were not loaded before it ran (`process.moduleLoadList`). */
+function loadedBuiltins(code: string): string[] {
+  const script = `const before = new Set(process.moduleLoadList);
+${code}
+console.log(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))));
+process.exit(0);`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+  return JSON.parse(out.trim().split('\n').pop()!) as string[];
+}
+
 describe('import cost', () => {
   it('import + createMonitoring in DIRECT mode loads no exporter, Redis client, host-metrics, yaml or DDSketch', () => {
     ensureBuilt();
     const loaded = loadedPackages(`const m = await import('service-infrastructure'); m.createMonitoring({ mode: m.MonitoringMode.DIRECT }, { registerGlobal: false });`);
     expect(loaded).toContain('@opentelemetry/sdk-metrics');
     expect(loaded.filter((p) => HEAVY.some((h) => p.startsWith(h)))).toEqual([]);
+  });
+
+  it("import + createMonitoring in DIRECT mode loads neither undici nor the worker's modules", () => {
+    // An ES-module import of node:http builds its namespace from every export, and on Node 22 and
+    // later one of them (WebSocket) is a lazy getter that loads undici; node:util's load the
+    // worker's modules. The package requires those built-ins instead (src/internal/builtins.ts).
+    ensureBuilt();
+    const loaded = loadedBuiltins(`const m = await import('service-infrastructure'); m.createMonitoring({ mode: m.MonitoringMode.DIRECT }, { registerGlobal: false });`);
+    expect(loaded).toContain('NativeModule http');
+    expect(loaded.filter((m) => /undici|webstreams|internal\/worker/.test(m))).toEqual([]);
   });
 
   it('EVENT_DRIVEN mode loads the OTLP exporters when it builds them', () => {

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { ConfigurationError } from '../errors/MonitoringError.js';
+import { fs } from '../internal/builtins.js';
 import { lazyRequire } from '../internal/lazyRequire.js';
 import type { AlertRule } from './types.js';
 
@@ -19,7 +19,7 @@ export const ALERT_RULES_ENV = 'MONITORING_ALERT_RULES';
 export function loadAlertRules(path: string, option = 'rules file'): AlertRule[] {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = fs.readFileSync(path, 'utf8');
   } catch (err) {
     throw new ConfigurationError(option, path, `a readable file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }

@@ -1,7 +1,7 @@
+import { fs, http } from '../internal/builtins.js';
 import { requireIntAtLeast, requireNonEmptyString, requirePort, requireServerAccess } from '../internal/configCheck.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ConfigurationError } from '../errors/MonitoringError.js';
@@ -68,7 +68,7 @@ const COOKIE = 'si_dashboard_token';
 function uiDir(): string {
   const dirs = ['./ui/', '../dashboard/ui/', '../../dist/dashboard/ui/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
   // None there yet (the UI is not built): where the build writes it, seen from the sources.
-  return dirs.find((dir) => existsSync(dir)) ?? dirs[2]!;
+  return dirs.find((dir) => fs.existsSync(dir)) ?? dirs[2]!;
 }
 
 interface Assets {
@@ -79,10 +79,10 @@ interface Assets {
 function loadAssets(): Assets | undefined {
   const dir = uiDir();
   try {
-    const index = readFileSync(`${dir}index.html`, 'utf8');
+    const index = fs.readFileSync(`${dir}index.html`, 'utf8');
     const files = new Map<string, { type: string; body: Buffer }>();
-    files.set('/assets/app.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(`${dir}app.js`) });
-    files.set('/assets/app.css', { type: 'text/css; charset=utf-8', body: readFileSync(`${dir}app.css`) });
+    files.set('/assets/app.js', { type: 'text/javascript; charset=utf-8', body: fs.readFileSync(`${dir}app.js`) });
+    files.set('/assets/app.css', { type: 'text/css; charset=utf-8', body: fs.readFileSync(`${dir}app.css`) });
     return { index, files };
   } catch {
     return undefined;
@@ -143,7 +143,7 @@ export class DashboardServer {
   /** Starts a server of its own on `host:port`; calling it twice returns the first result. */
   listen(): Promise<{ host: string; port: number; url: string }> {
     this._listening ??= new Promise((resolve, reject) => {
-      const server = createServer(this.handler);
+      const server = http.createServer(this.handler);
       server.requestTimeout = 30_000;
       server.keepAliveTimeout = 5_000;
       this._server = server;

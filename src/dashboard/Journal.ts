@@ -1,5 +1,5 @@
+import { fs } from '../internal/builtins.js';
 import { requireIntAtLeast, requireNonEmptyString } from '../internal/configCheck.js';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { reportOnce } from '../internal/report.js';
 import type { MetricSample, SpanRecord } from './model.js';
@@ -23,10 +23,10 @@ export class Journal {
   constructor(dir: string, maxBytes: number) {
     requireNonEmptyString('dashboard.dataDir', dir, 'a directory path');
     requireIntAtLeast('dashboard.dataMaxBytes', maxBytes, 64 * 1024);
-    mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true });
     this.dir = dir;
     this.maxBytes = maxBytes;
-    this._size = existsSync(this._current) ? statSync(this._current).size : 0;
+    this._size = fs.existsSync(this._current) ? fs.statSync(this._current).size : 0;
   }
 
   private get _current(): string {
@@ -39,7 +39,7 @@ export class Journal {
 
   /** Bytes on disk now. */
   get size(): number {
-    return this._size + (existsSync(this._previous) ? statSync(this._previous).size : 0);
+    return this._size + (fs.existsSync(this._previous) ? fs.statSync(this._previous).size : 0);
   }
 
   /** Appends one entry; a write error is reported once and the journal stops (the stores go on). */
@@ -48,11 +48,11 @@ export class Journal {
     const line = `${JSON.stringify(entry)}\n`;
     try {
       if (this._size + line.length > this.maxBytes / 2 && this._size > 0) {
-        if (existsSync(this._previous)) unlinkSync(this._previous);
-        renameSync(this._current, this._previous);
+        if (fs.existsSync(this._previous)) fs.unlinkSync(this._previous);
+        fs.renameSync(this._current, this._previous);
         this._size = 0;
       }
-      appendFileSync(this._current, line);
+      fs.appendFileSync(this._current, line);
       this._size += Buffer.byteLength(line);
     } catch (err) {
       this._failed = true;
@@ -63,8 +63,8 @@ export class Journal {
   /** Every entry on disk, oldest first; a torn last line (a crash mid-write) is skipped. */
   *replay(): Generator<Entry> {
     for (const file of [this._previous, this._current]) {
-      if (!existsSync(file)) continue;
-      for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!fs.existsSync(file)) continue;
+      for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
         if (line === '') continue;
         try {
           yield JSON.parse(line) as Entry;

@@ -1,6 +1,7 @@
+import { http } from '../internal/builtins.js';
 import { requireIntAtLeast, requirePort } from '../internal/configCheck.js';
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { reportOnce } from '../internal/report.js';
@@ -97,7 +98,7 @@ export class StandaloneDashboard {
   /** Starts the UI and the OTLP receiver. */
   async listen(): Promise<{ ui: string; otlp: string }> {
     const ui = await this.ui.listen();
-    const server = createServer((req, res) => {
+    const server = http.createServer((req, res) => {
       this._receive(req, res).catch((err: unknown) => {
         reportOnce('dashboard:otlp', `OTLP request failed: ${String(err)}`);
         if (!res.headersSent) {

@@ -1,7 +1,8 @@
+import { http } from '../internal/builtins.js';
 import { requireFiniteAbove, requireNonEmptyString, requirePath, requirePort, requirePositiveInt, requireServerAccess } from '../internal/configCheck.js';
 import { timingSafeEqual } from 'node:crypto';
 import { once as onceEvent } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import type { CollectionResult, ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -148,7 +149,7 @@ export class PrometheusEndpoint {
   /** Starts the built-in server on `host:port`; resolves with the bound address. Calling it twice returns the first result. */
   listen(): Promise<{ host: string; port: number; url: string }> {
     this._listening ??= new Promise((resolve, reject) => {
-      const server = createServer((req, res) => {
+      const server = http.createServer((req, res) => {
         const q = req.url === undefined ? -1 : req.url.indexOf('?');
         const pathname = q < 0 ? req.url : req.url!.slice(0, q);
         if (pathname !== this.path) {

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { Agent as HttpAgent, type ClientRequestArgs } from 'node:http';
+import type { Agent as HttpAgent, ClientRequestArgs } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { diag } from '@opentelemetry/api';
+import { fs, http } from '../internal/builtins.js';
 
 /** Why an OTLP request still open at the end of `shutdown(timeoutMs)` was cut off. */
 export class ExportClosedError extends Error {
@@ -20,7 +20,7 @@ function fileFromEnv(signal: string, suffix: string): Buffer | undefined {
   const file = own !== undefined && own !== '' ? own : shared !== undefined && shared !== '' ? shared : undefined;
   if (file === undefined) return undefined;
   try {
-    return readFileSync(resolve(process.cwd(), file));
+    return fs.readFileSync(resolve(process.cwd(), file));
   } catch {
     diag.warn(`[service-infrastructure] cannot read the file OTEL_EXPORTER_OTLP_[${signal}_]${suffix} names`);
     return undefined;
@@ -45,7 +45,7 @@ export class ExportAgents {
   factory(signal: 'TRACES' | 'METRICS'): (protocol: string) => HttpAgent {
     const tls = { ca: fileFromEnv(signal, 'CERTIFICATE'), cert: fileFromEnv(signal, 'CLIENT_CERTIFICATE'), key: fileFromEnv(signal, 'CLIENT_KEY') };
     return (protocol) => {
-      const agent = protocol === 'http:' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true, ...tls });
+      const agent = protocol === 'http:' ? new http.Agent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true, ...tls });
       const connect = agent.createConnection.bind(agent);
       // After close, a new request (a retry, a last export) fails at once. The error has no
       // network code, so the exporter counts a failed export instead of scheduling a retry.
