@@ -1,8 +1,8 @@
 // Cost of importing the package, beside the peers a user would otherwise reach for: wall and CPU time of
 // `await import(x)` in a fresh process (and, for this package, of createMonitoring in DIRECT mode
-// too), CommonJS modules loaded (require.cache) and ES modules loaded (a resolve hook counts them),
-// plus the installed size of each package's production dependency closure. Medians over rounds,
-// cases interleaved.
+// too), CommonJS modules loaded (require.cache), ES modules loaded (a resolve hook counts them),
+// Node's own modules loaded (process.moduleLoadList), and the installed size of each package's
+// production dependency closure. Medians over rounds, cases interleaved.
 //
 //   npm run build && node bench/import.js [rounds=11]
 //   BASELINE=/path/to/another/checkout node bench/import.js   also times that checkout's build (A/B in one run)
@@ -48,11 +48,12 @@ export async function resolve(s, c, next) { const r = await next(s, c); if (r.fo
 `)}`;
 
 function run(code, hook, cwd) {
-  const script = `const c0 = process.cpuUsage(); const t0 = performance.now(); ${code} const ms = performance.now() - t0; const c = process.cpuUsage(c0); const cpu = (c.user + c.system) / 1000;
+  const script = `const n0 = process.moduleLoadList.length; const c0 = process.cpuUsage(); const t0 = performance.now(); ${code} const ms = performance.now() - t0; const c = process.cpuUsage(c0); const cpu = (c.user + c.system) / 1000;
+const builtins = process.moduleLoadList.slice(n0).filter((m) => m.startsWith('NativeModule ')).length;
 await new Promise((r) => setTimeout(r, 20));
 const { createRequire } = await import('node:module');
 const cjs = Object.keys(createRequire(import.meta.url).cache).length;
-console.log(JSON.stringify({ ms, cpu, cjs, esm: globalThis.__esm ? globalThis.__esm.size : 0 })); process.exit(0);`;
+console.log(JSON.stringify({ ms, cpu, cjs, esm: globalThis.__esm ? globalThis.__esm.size : 0, builtins })); process.exit(0);`;
   const args = [...(hook ? ['--import', HOOK] : []), '--input-type=module', '-e', script];
   const res = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
   if (res.status !== 0) throw new Error(`${code} failed: ${res.stderr}`);
@@ -111,13 +112,13 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 console.log(`# node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}, ${ROUNDS} rounds, ${new Date().toISOString()}`);
-console.log('case                                                           wall ms   CPU ms   CJS modules   ES modules   install (prod closure)');
+console.log('case                                                           wall ms   CPU ms   CJS modules   ES modules   Node modules   install (prod closure)');
 for (const [name, code, cwd] of CASES) {
   const xs = samples.get(name);
   const counted = run(code, true, cwd);
   const pkg = name.replace('baseline: ', '').split(' ')[0];
   const size = closureBytes(pkg === 'OTel' ? OTEL_FLOOR : [pkg], cwd);
   console.log(
-    `${name.padEnd(62)} ${median(xs.map((x) => x.ms)).toFixed(0).padStart(7)} ${median(xs.map((x) => x.cpu)).toFixed(0).padStart(8)} ${String(median(xs.map((x) => x.cjs))).padStart(13)} ${String(counted.esm).padStart(12)}   ${(size.bytes / 1e6).toFixed(1)} MB in ${size.packages} packages`,
+    `${name.padEnd(62)} ${median(xs.map((x) => x.ms)).toFixed(0).padStart(7)} ${median(xs.map((x) => x.cpu)).toFixed(0).padStart(8)} ${String(median(xs.map((x) => x.cjs))).padStart(13)} ${String(counted.esm).padStart(12)} ${String(median(xs.map((x) => x.builtins))).padStart(14)}   ${(size.bytes / 1e6).toFixed(1)} MB in ${size.packages} packages`,
   );
 }
