@@ -13,6 +13,7 @@ const RESULTS = join(ROOT, 'bench', 'results');
 const ABOUT = {
   'prometheus.txt': ['Prometheus exposition, 10,000 histogram series', '`node bench/prometheus.js`: collect + render of 10,000 histogram series × 12 buckets, ours vs OTel\'s serializer and prom-client; "max block" is the longest event-loop stall seen by a 1 ms probe. Target: ≤ 50 ms, no block over 20 ms while serving.'],
   'import.txt': ['Import cost', '`node bench/import.js`: wall and CPU time of `await import()` in a fresh process, CommonJS and ES modules loaded, and the installed size of the production dependency closure, beside `@opentelemetry/sdk-node` and `prom-client`. `baseline:` rows are main at 5734afb (alerting and yaml still in the root import, the DDSketch package loaded eagerly, tsc\'s file-per-module output); the `OTel packages` row is the floor: the OTel SDK packages DIRECT mode runs on, imported alone. History and analysis: [import-cost.md](import-cost.md).'],
+  'import-node24.txt': ['Import cost on Node 24', '`BASELINE=<a72c0da, built> <node 24> bench/import.js 9`: as above, with the Node modules each case loads (`process.moduleLoadList`). `baseline:` rows are main at a72c0da, which imported `node:http` and `node:fs` as ES modules and so loaded undici on Node 22 and later ([import-cost.md](import-cost.md#nodes-built-ins-12-02)).'],
 };
 
 const out = [
