@@ -29,9 +29,13 @@ for (const file of Object.keys(createRequire(import.meta.url).cache)) {
   const m = file.match(/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\/(?!.*node_modules)/);
   if (m) names.add(m[1]);
 }
-console.log(JSON.stringify([...names].sort()));
-process.exit(0);`;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+console.log(JSON.stringify([...names].sort()));`;
+  return printedList(script);
+}
+
+/** Runs `script` as an ES module in a fresh Node process and parses the JSON list its last line prints. */
+function printedList(script: string): string[] {
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', `${script}\nprocess.exit(0);`], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
   return JSON.parse(out.trim().split('\n').pop()!) as string[];
 }
 
@@ -39,10 +43,8 @@ process.exit(0);`;
 function loadedBuiltins(code: string): string[] {
   const script = `const before = new Set(process.moduleLoadList);
 ${code}
-console.log(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))));
-process.exit(0);`;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
-  return JSON.parse(out.trim().split('\n').pop()!) as string[];
+console.log(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))));`;
+  return printedList(script);
 }
 
 describe('import cost', () => {

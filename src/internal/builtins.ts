@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { nodeRequire } from './lazyRequire.js';
 
 // Three of Node's built-ins cost much more imported as ES modules than required. An ESM import
 // builds the module's namespace from every export, which runs the lazy getters `require` leaves
@@ -7,7 +7,6 @@ import { createRequire } from 'node:module';
 // worker's. The package takes these three from here, through `require`, and imports the others as
 // usual; its root import takes 8-22% less CPU on Node 22 to 26 for it (docs/import-cost.md,
 // "Node's built-ins").
-const nodeRequire = createRequire(import.meta.url);
 
 /** `node:http`, required. @internal */
 export const http = nodeRequire('node:http') as typeof import('node:http');

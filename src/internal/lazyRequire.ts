@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 
 // OTel's packages are CommonJS (`main` only, no `exports` map), so a plain ESM `import` of them and
 // this `require` load the same module instances: nothing is loaded twice.
-const nodeRequire = createRequire(import.meta.url);
+/** `require` for the package's ES modules: the built-ins in builtins.ts and the lazy dependencies below. @internal */
+export const nodeRequire = createRequire(import.meta.url);
 
 /**
  * A dependency loaded the first time something needs it, not when the package is imported: the
