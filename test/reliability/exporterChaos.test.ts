@@ -75,7 +75,15 @@ describe('exporter chaos (issue 11)', () => {
   }
 
   it('memory stays bounded with a receiver that never answers: 100,000 spans, the queue holds at most 2048', async () => {
-    const { r, m } = await start();
+    // The hung export must stay open through the flood: at OTel's default 10 s it timed out when a
+    // loaded machine took longer than that, and the retry buffer (export_buffer_full, 8192) took
+    // the queue's spans, so the count below depended on the machine's speed.
+    const timeout = process.env['OTEL_EXPORTER_OTLP_TRACES_TIMEOUT'];
+    process.env['OTEL_EXPORTER_OTLP_TRACES_TIMEOUT'] = '600000';
+    const { r, m } = await start().finally(() => {
+      if (timeout === undefined) delete process.env['OTEL_EXPORTER_OTLP_TRACES_TIMEOUT'];
+      else process.env['OTEL_EXPORTER_OTLP_TRACES_TIMEOUT'] = timeout;
+    });
     r.mode = 'hang';
     const N = 100_000;
     expect(await phases(m, N, 'flood')).toBe(N);
