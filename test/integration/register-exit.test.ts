@@ -38,7 +38,9 @@ describe('register on a short-lived process', () => {
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
         OTEL_EXPORTER_OTLP_TIMEOUT: '600000',
         MONITORING_INSTRUMENTATIONS: 'none',
-        MONITORING_SHUTDOWN_TIMEOUT_MS: '500',
+        // Long enough for the flush to reach the collector on a loaded machine, far under the
+        // exporter's timeout.
+        MONITORING_SHUTDOWN_TIMEOUT_MS: '3000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -54,6 +56,8 @@ describe('register on a short-lived process', () => {
     }
     expect(out).toBe('done\n');
     expect(code).toBe(3);
+    // The request's bytes can reach this process's event loop after the child's exit does.
+    await until(() => requests > 0, 'the exit flush to reach the collector', 10_000).catch(() => undefined);
     expect(requests).toBeGreaterThan(0); // it did try to flush
   }, 90_000);
 });
