@@ -31,7 +31,7 @@ import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requireTools, startServerProcess } from './http-server-process.js';
+import { hasTaskset, requireTools, startServerProcess } from './http-server-process.js';
 
 const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url));
 const WARM = Number(process.env.WARM ?? 60);
@@ -42,15 +42,6 @@ const CASES = ['bare', ...(process.env.CASES ?? 'si-red,si-trace-rate').split(',
 const PIN = hasTaskset();
 
 requireTools('bench/http-callgrind.js', ['valgrind', 'callgrind_control', 'callgrind_annotate', 'wrk'], 'valgrind wrk');
-
-function hasTaskset() {
-  try {
-    execFileSync('taskset', ['-c', '1', 'true']);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Runs one case under callgrind; resolves with the path of its dump and the requests it covers. */
 async function measure(which, dir) {

@@ -41,7 +41,7 @@ import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { requireTools, startServerProcess } from './http-server-process.js';
+import { hasTaskset, requireTools, startServerProcess } from './http-server-process.js';
 
 const run = promisify(execFile);
 const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url));
@@ -77,15 +77,6 @@ const CASES = [
 ];
 const ONLY = process.env.CASES ? new Set(['bare', ...process.env.CASES.split(',')]) : null;
 const cases = ONLY ? [...ONLY].map((id) => CASES.find(([known]) => known === id) ?? [id, `${id.split('@')[0]} against ${id.split('@')[1]}`]) : CASES;
-
-function hasTaskset() {
-  try {
-    execFileSync('taskset', ['-c', '0', 'true']);
-    return cpus().length >= 2;
-  } catch {
-    return false;
-  }
-}
 
 /** Starts one case's server on SERVER_NODE (on CPU 0 with PIN); resolves once it listens. */
 function startServer(which) {

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { nodeRequire } from '../internal/lazyRequire.js';
 import type { Exemplar, MetricSample, SeriesKind, SpanRecord } from './model.js';
 import { toAttrs } from './model.js';
 
@@ -16,7 +16,7 @@ interface Decoder {
 let decoders: { traces: Decoder; metrics: Decoder } | undefined;
 function protobuf(): { traces: Decoder; metrics: Decoder } {
   if (decoders === undefined) {
-    const root = createRequire(import.meta.url)('otlp-proto-decoder/build/src/generated/root.js') as {
+    const root = nodeRequire('otlp-proto-decoder/build/src/generated/root.js') as {
       opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: Decoder } }; metrics: { v1: { ExportMetricsServiceRequest: Decoder } } } } };
     };
     decoders = { traces: root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest, metrics: root.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest };
