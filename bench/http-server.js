@@ -61,6 +61,12 @@ async function setup() {
       await subscribeNoops();
       await import(DIST ?? '../dist/index.js');
       return {};
+    case 'bare-dc-otel':
+      // bare-dc with only the OTel SDK packages this package runs on imported: the part of
+      // bare-dc-import that any OTel-based SDK's process has.
+      await subscribeNoops();
+      for (const name of (await import('./otel-floor.js')).OTEL_FLOOR) await import(name);
+      return {};
     case 'bare-dc-apps':
       // bare-dc in a process of a real service's size: Express, Fastify and prom-client loaded and
       // never used (~350 modules, ~6 MB of heap), where the bare server has a 4 MB heap. Node's

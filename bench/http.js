@@ -65,6 +65,7 @@ const CASES = [
   ['bare-dc', 'bare node:http with a no-op subscriber on its request-start and response-finish diagnostics channels (the floor for si-*)'],
   ['bare-dc-als-run', 'bare-dc and bare-als-run together (the floor for si-trace-rate: the channels, and a context per request)'],
   ['bare-dc-import', 'bare-dc with this package imported and nothing set up (what its code and heap cost a server)'],
+  ['bare-dc-otel', 'bare-dc with only the OTel SDK packages this package runs on imported (the part of bare-dc-import any OTel-based SDK has)'],
   ['bare-dc-apps', 'bare-dc with Express, Fastify and prom-client loaded, never used (a process of a real service\'s size)'],
   ['bare-dc-red', 'bare-dc with the least RED a subscriber can record: a start time on the response, a bucket, a sum and an in-flight count (the floor for si-red)'],
   ['bare-dc-import-red', 'bare-dc-red with this package imported (the floor for si-red in a process of its size)'],

@@ -11,6 +11,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OTEL_FLOOR } from './otel-floor.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.argv[2] ?? 11);
@@ -18,15 +19,6 @@ const BASELINE = process.env.BASELINE;
 const OURS = [
   ['service-infrastructure (import)', `await import('service-infrastructure');`],
   ['service-infrastructure + createMonitoring(DIRECT)', `const m = await import('service-infrastructure'); m.createMonitoring({ mode: m.MonitoringMode.DIRECT }, { registerGlobal: false });`],
-];
-const OTEL_FLOOR = [
-  '@opentelemetry/api',
-  '@opentelemetry/core',
-  '@opentelemetry/resources',
-  '@opentelemetry/semantic-conventions',
-  '@opentelemetry/sdk-metrics',
-  '@opentelemetry/sdk-trace-base',
-  '@opentelemetry/sdk-trace-node',
 ];
 const CASES = [
   ...OURS.map(([n, c]) => [n, c, ROOT]),
