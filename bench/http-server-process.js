@@ -2,7 +2,6 @@
 // http-callgrind.js, http-feedback.js), and speaks its protocol: the server prints
 // `listening <port>` once ready and answers `stats` and `done` on stdin with a line of JSON each.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpus } from 'node:os';
 
 /** Throws, naming `bench` and the Debian `packages` to install, unless every one of `tools` is on the PATH. */
 export function requireTools(bench, tools, packages) {
@@ -15,11 +14,11 @@ export function requireTools(bench, tools, packages) {
   }
 }
 
-/** True when taskset works and there are two CPUs to pin to: servers on CPU 0, load on CPU 1. */
+/** True when taskset can pin to CPU 1, so there are two CPUs: servers on CPU 0, load on CPU 1. */
 export function hasTaskset() {
   try {
-    execFileSync('taskset', ['-c', '1', 'true']);
-    return cpus().length >= 2;
+    execFileSync('taskset', ['-c', '1', 'true'], { stdio: 'ignore' });
+    return true;
   } catch {
     return false;
   }

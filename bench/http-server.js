@@ -65,7 +65,7 @@ async function setup() {
       // bare-dc with only the OTel SDK packages this package runs on imported: the part of
       // bare-dc-import that any OTel-based SDK's process has.
       await subscribeNoops();
-      for (const name of (await import('./otel-floor.js')).OTEL_FLOOR) await import(name);
+      await Promise.all((await import('./otel-floor.js')).OTEL_FLOOR.map((name) => import(name)));
       return {};
     case 'bare-dc-apps':
       // bare-dc in a process of a real service's size: Express, Fastify and prom-client loaded and

@@ -1,4 +1,4 @@
-import { nodeRequire } from '../internal/lazyRequire.js';
+import { lazyRequire } from '../internal/lazyRequire.js';
 import type { Exemplar, MetricSample, SeriesKind, SpanRecord } from './model.js';
 import { toAttrs } from './model.js';
 
@@ -13,15 +13,14 @@ interface Decoder {
   toObject(msg: object, opts: Record<string, unknown>): Record<string, unknown>;
 }
 
-let decoders: { traces: Decoder; metrics: Decoder } | undefined;
-function protobuf(): { traces: Decoder; metrics: Decoder } {
-  if (decoders === undefined) {
-    const root = nodeRequire('otlp-proto-decoder/build/src/generated/root.js') as {
-      opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: Decoder } }; metrics: { v1: { ExportMetricsServiceRequest: Decoder } } } } };
-    };
-    decoders = { traces: root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest, metrics: root.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest };
-  }
-  return decoders;
+interface OtlpRoot {
+  opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: Decoder } }; metrics: { v1: { ExportMetricsServiceRequest: Decoder } } } } };
+}
+const otlpRoot = lazyRequire<OtlpRoot>('otlp-proto-decoder/build/src/generated/root.js');
+
+function protobufDecoder(kind: 'traces' | 'metrics'): Decoder {
+  const collector = otlpRoot().opentelemetry.proto.collector;
+  return kind === 'traces' ? collector.trace.v1.ExportTraceServiceRequest : collector.metrics.v1.ExportMetricsServiceRequest;
 }
 
 type Obj = Record<string, unknown>;
@@ -34,7 +33,7 @@ export function decodeOtlp(kind: 'traces' | 'metrics', body: Uint8Array, json: b
     if (parsed === null || typeof parsed !== 'object') throw new Error('OTLP JSON body must be an object');
     return parsed as Obj;
   }
-  const d = protobuf()[kind];
+  const d = protobufDecoder(kind);
   return d.toObject(d.decode(body), TO_OBJECT);
 }
 
