@@ -75,13 +75,22 @@ async function setup() {
       for (const name of ['express', 'fastify', 'prom-client']) require(name);
       return {};
     case 'bare-dc-red':
-    case 'bare-dc-import-red': {
+    case 'bare-dc-import-red':
+    case 'bare-dc-import-red-run':
+    case 'bare-dc-import-red-ctx': {
       // bare-dc with the least RED a channel subscriber can record: a clock reading kept on the
       // response at start; at finish one bucket count, a sum and the in-flight count. No labels,
       // no routes, nothing for aborted requests. What any RED instrumentation on these channels
-      // pays at least, in a process without this package and in one that has imported it.
-      if (which === 'bare-dc-import-red') await import(DIST ?? '../dist/index.js');
+      // pays at least, in a process without this package and in one that has imported it. The
+      // last two also give each request a context of its own, as a tracer that samples some
+      // requests must (so that work inside a dropped request is not traced): `-run` the usual way,
+      // its handler inside an AsyncLocalStorage.run; `-ctx` the cheaper way si-trace-rate takes
+      // where Node allows it (24 on), a fresh store entered at request start for the rest of the
+      // parser's callback. `-ctx` is the floor for si-trace-rate in a process of its size.
+      if (which !== 'bare-dc-red') await import(DIST ?? '../dist/index.js');
       const { performance } = await import('node:perf_hooks');
+      const { AsyncLocalStorage } = await import('node:async_hooks');
+      const als = which === 'bare-dc-import-red-ctx' ? new AsyncLocalStorage() : undefined;
       const START = Symbol('start');
       // The package's HTTP_DURATION_BUCKETS, written out: bare-dc-red must not import the package.
       const bounds = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
@@ -92,6 +101,7 @@ async function setup() {
         ({ response }) => {
           response[START] = performance.now();
           active++;
+          als?.enterWith({ response });
         },
         ({ response }) => {
           const seconds = (performance.now() - response[START]) / 1000;
@@ -102,7 +112,10 @@ async function setup() {
           active--;
         },
       );
-      return { report: async () => ({ requests: counts.reduce((a, b) => a + b, 0), seconds: sum, active }) };
+      return {
+        ...(which === 'bare-dc-import-red-run' ? { wrap: await contextPerRequest() } : {}),
+        report: async () => ({ requests: counts.reduce((a, b) => a + b, 0), seconds: sum, active }),
+      };
     }
     case 'si-red':
     case 'si-trace':

@@ -69,6 +69,8 @@ const CASES = [
   ['bare-dc-apps', 'bare-dc with Express, Fastify and prom-client loaded, never used (a process of a real service\'s size)'],
   ['bare-dc-red', 'bare-dc with the least RED a subscriber can record: a start time on the response, a bucket, a sum and an in-flight count (the floor for si-red)'],
   ['bare-dc-import-red', 'bare-dc-red with this package imported (the floor for si-red in a process of its size)'],
+  ['bare-dc-import-red-run', 'bare-dc-import-red with each request inside its own AsyncLocalStorage.run (a context per request, the usual way)'],
+  ['bare-dc-import-red-ctx', 'bare-dc-import-red with a fresh store entered at each request\'s start, as si-trace-rate does on Node 24 on (the floor for si-trace-rate in a process of its size)'],
   ['si-red', 'service-infrastructure RED metrics only'],
   ['si-trace', 'service-infrastructure tracing every request + metrics'],
   ['si-trace-rate', 'service-infrastructure tracing rate-limited (100/s) + metrics'],
