@@ -89,33 +89,36 @@ async function setup() {
       // parser's callback. `-ctx` is the floor for si-trace-rate in a process of its size.
       if (which !== 'bare-dc-red') await import(DIST ?? '../dist/index.js');
       const { performance } = await import('node:perf_hooks');
-      const { AsyncLocalStorage } = await import('node:async_hooks');
-      const als = which === 'bare-dc-import-red-ctx' ? new AsyncLocalStorage() : undefined;
       const START = Symbol('start');
       // The package's HTTP_DURATION_BUCKETS, written out: bare-dc-red must not import the package.
       const bounds = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
       const counts = new Float64Array(bounds.length + 1);
       let sum = 0;
       let active = 0;
-      await subscribeHttp(
-        ({ response }) => {
-          response[START] = performance.now();
-          active++;
-          als?.enterWith({ response });
-        },
-        ({ response }) => {
-          const seconds = (performance.now() - response[START]) / 1000;
-          let i = 0;
-          while (i < bounds.length && seconds > bounds[i]) i++;
-          counts[i]++;
-          sum += seconds;
-          active--;
-        },
-      );
-      return {
-        ...(which === 'bare-dc-import-red-run' ? { wrap: await contextPerRequest() } : {}),
-        report: async () => ({ requests: counts.reduce((a, b) => a + b, 0), seconds: sum, active }),
+      const onStart = ({ response }) => {
+        response[START] = performance.now();
+        active++;
       };
+      const onFinish = ({ response }) => {
+        const seconds = (performance.now() - response[START]) / 1000;
+        let i = 0;
+        while (i < bounds.length && seconds > bounds[i]) i++;
+        counts[i]++;
+        sum += seconds;
+        active--;
+      };
+      const report = async () => ({ requests: counts.reduce((a, b) => a + b, 0), seconds: sum, active });
+      if (which === 'bare-dc-import-red-ctx') {
+        const { AsyncLocalStorage } = await import('node:async_hooks');
+        const als = new AsyncLocalStorage();
+        await subscribeHttp((message) => {
+          onStart(message);
+          als.enterWith({ response: message.response });
+        }, onFinish);
+        return { report };
+      }
+      await subscribeHttp(onStart, onFinish);
+      return { report, ...(which === 'bare-dc-import-red-run' ? { wrap: await contextPerRequest() } : {}) };
     }
     case 'si-red':
     case 'si-trace':
